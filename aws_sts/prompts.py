@@ -1,0 +1,67 @@
+"""The ONLY module that talks to the terminal.
+
+Everything that asks the user something goes through a `Prompts` object, so tests (and a future GUI)
+can answer without a terminal. With no TTY a needed prompt is an error naming the flag to use: never a hang.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Optional, Sequence, TextIO
+
+from aws_sts.errors import NoTtyError
+
+
+@dataclass(frozen=True)
+class Choice:
+    title: str
+    value: object
+
+
+class Prompts:
+    def __init__(self, interactive: Optional[bool] = None, out: TextIO = sys.stderr):
+        self.interactive = sys.stdin.isatty() and out.isatty() if interactive is None else interactive
+        self.out = out
+
+    def say(self, message: str) -> None:
+        """A status line for the user (stderr, so stdout stays clean for the result)."""
+        print(message, file=self.out, flush=True)
+
+    def _need_tty(self, what: str, how: str) -> None:
+        if not self.interactive:
+            raise NoTtyError(f"{what} is needed but there is no terminal to ask for it: {how}.")
+
+    def text(self, message: str, *, what: str, how: str) -> str:
+        self._need_tty(what, how)
+        import questionary
+
+        answer = questionary.text(message, validate=lambda v: bool(v.strip()) or "Required").unsafe_ask()
+        return answer.strip()
+
+    def password(self, message: str, *, what: str, how: str) -> str:
+        self._need_tty(what, how)
+        import questionary
+
+        return questionary.password(message, validate=lambda v: bool(v) or "Required").unsafe_ask()
+
+    def code(self, message: str, *, what: str, how: str, allow_empty: bool = False) -> str:
+        """A one-time code: digits only; empty allowed when Enter has a meaning (e.g. send a push)."""
+        self._need_tty(what, how)
+        import questionary
+
+        def valid(value: str):
+            value = value.strip()
+            if not value:
+                return allow_empty or "Required"
+            return value.isdigit() or "Digits only"
+
+        return questionary.text(message, validate=valid).unsafe_ask().strip()
+
+    def select(self, message: str, choices: Sequence[Choice], *, what: str, how: str) -> object:
+        self._need_tty(what, how)
+        import questionary
+
+        return questionary.select(
+            message, choices=[questionary.Choice(c.title, value=c.value) for c in choices]
+        ).unsafe_ask()

@@ -1,0 +1,164 @@
+"""Okta: the Sign-In Widget's pages, driven in a real browser.
+
+The Classic engine pages are below; the Identity Engine pages are in okta_idx.py. Both sets of states
+are watched at once, so no config switch is needed: whichever page Okta shows is recognised.
+Selectors are scoped to their form because while the widget slides between views two forms are in the DOM.
+"""
+
+from __future__ import annotations
+
+from aws_sts.browser import open_browser
+from aws_sts.errors import AuthenticationError
+from aws_sts.providers import LoginRequest
+from aws_sts.providers.pages import Flow, State
+
+MAX_CODE_TRIES = 3
+ERROR_TEXT = ".okta-form-infobox-error, .o-form-error-container [role=alert], .o-form-error-container"
+
+
+# -- shared by the Classic and Identity Engine handlers ---------------------------------------------
+
+def next_code(flow: Flow, prompt: str = "Verification code:", allow_empty: bool = False) -> str:
+    """--otp on the first try; later tries (and no --otp) ask, when there is a terminal."""
+    tries = flow.memory.get("code_tries", 0)
+    flow.memory["code_tries"] = tries + 1
+    if tries == 0 and flow.request.otp:
+        return flow.request.otp
+    code = flow.prompts.code(prompt, what="A verification code", how="pass --otp CODE", allow_empty=allow_empty)
+    flow.memory.setdefault("codes", []).append(code)
+    return code
+
+
+def code_rejected(flow: Flow, message: str) -> None:
+    """A wrong code: ask again (up to MAX_CODE_TRIES) when interactive, else stop."""
+    tries = flow.memory.get("code_tries", 0)
+    if not flow.prompts.interactive or tries >= MAX_CODE_TRIES:
+        after = f" after {tries} tries" if tries > 1 else ""
+        raise AuthenticationError(
+            f"Okta did not accept the verification code{after}: {message}\n"
+            "Run again with a fresh code (--otp), checking the authenticator app's clock."
+        )
+    flow.say(f"Okta: {message} Try again.")
+
+
+def error_text(element) -> str:
+    text = " ".join(element.inner_text().split())
+    return text or "Okta reported an error"
+
+
+def push_sent(flow: Flow) -> None:
+    flow.memory["push_sent"] = True
+    flow.say("Okta Verify push sent: approve it on your phone...")
+
+
+def show_number(flow: Flow, element) -> None:
+    number = " ".join(element.inner_text().split())
+    flow.say(f"Okta Verify asks for a number: tap {number} on your phone.")
+
+
+# -- Okta Classic engine ---------------------------------------------------------------------------
+
+def classic_sign_in(flow: Flow, form) -> None:
+    form.locator("#okta-signin-username").fill(flow.request.username)
+    form.locator("#okta-signin-password").fill(flow.request.password)
+    form.locator("#okta-signin-submit").click()
+
+
+def classic_sign_in_error(flow: Flow, box) -> None:
+    raise AuthenticationError(f"Okta: {error_text(box)}")
+
+
+def classic_totp(flow: Flow, form) -> None:
+    code = next_code(flow)
+    form.locator("input[name=answer]").fill(code)
+    form.locator("[type=submit]").first.click()
+
+
+def classic_totp_error(flow: Flow, box) -> None:
+    code_rejected(flow, error_text(box))
+    classic_totp(flow, flow.page.locator("form.mfa-verify-totp").first)
+
+
+def classic_push(flow: Flow, form) -> None:
+    form.locator("[type=submit]").first.click()
+    push_sent(flow)
+
+
+def classic_push_error(flow: Flow, box) -> None:
+    raise AuthenticationError(f"Okta Verify push was not approved: {error_text(box)}")
+
+
+def classic_push_and_code(flow: Flow, inline_form) -> None:
+    """Okta Verify with push and code enrolled: one view holding both forms."""
+    page = flow.page
+    push_form = page.locator("form.mfa-verify-push").first
+    flow.claim(push_form, "classic:push")  # handled here, whichever way we go
+    if flow.request.otp:
+        code = next_code(flow)
+    elif flow.prompts.interactive:
+        code = next_code(flow, "Code from Okta Verify (press Enter to send a push instead):", allow_empty=True)
+    else:
+        code = ""
+    if not code:
+        classic_push(flow, push_form)
+        return
+    classic_inline_code(flow, inline_form, code)
+
+
+def classic_inline_code(flow: Flow, inline_form, code: str) -> None:
+    add = inline_form.locator("a[data-se=inline-totp-add]")
+    if add.is_visible():
+        add.click()
+    inline_form.locator("input[name=answer]").fill(code)
+    inline_form.locator("a[data-se=inline-totp-verify]").click()
+
+
+def classic_inline_code_error(flow: Flow, box) -> None:
+    code_rejected(flow, error_text(box))
+    classic_inline_code(flow, flow.page.locator("form.mfa-verify-totp-inline").first, next_code(flow))
+
+
+def _error_in(form: str) -> str:
+    return ", ".join(f"{form}.o-form-has-errors {sel.strip()}" for sel in ERROR_TEXT.split(","))
+
+
+CLASSIC_STATES = [
+    State("classic:sign-in-error", _error_in("form.primary-auth-form"), classic_sign_in_error, "the sign-in form"),
+    State("classic:totp-error", _error_in("form.mfa-verify-totp"), classic_totp_error, "the code form"),
+    State("classic:inline-code-error", _error_in("form.mfa-verify-totp-inline"), classic_inline_code_error,
+          "the Okta Verify code form"),
+    State("classic:push-error", _error_in("form.mfa-verify-push"), classic_push_error, "the Okta Verify push"),
+    State("classic:push-number", "form.mfa-verify-push .number-challenge-view .phone--number, "
+          "form.mfa-verify-push [data-se=number-challenge-number]", show_number, "the Okta Verify number challenge"),
+    State("classic:sign-in", "form.primary-auth-form", classic_sign_in, "the sign-in form"),
+    State("classic:push-and-code", "form.mfa-verify-totp-inline", classic_push_and_code, "the Okta Verify view"),
+    State("classic:totp", "form.mfa-verify-totp", classic_totp, "the code form"),
+    State("classic:push", "form.mfa-verify-push", classic_push, "the Okta Verify push"),
+]
+CLASSIC_UNKNOWN = "#okta-sign-in form.o-form"
+
+
+def describe_unknown(flow: Flow, element) -> str:
+    """Name what the unknown page asks for, from its title."""
+    title = element.locator(".okta-form-title, h2, .o-form-head").first
+    try:
+        text = " ".join(title.inner_text(timeout=1000).split())
+    except Exception:
+        text = ""
+    return f'a page titled "{text}"' if text else "a page aws-sts does not know"
+
+
+class OktaProvider:
+    def login(self, request: LoginRequest) -> str:
+        states = list(CLASSIC_STATES)
+        unknown = CLASSIC_UNKNOWN
+        try:
+            from aws_sts.providers import okta_idx
+        except ImportError:  # pragma: no cover - until the Identity Engine pages exist
+            okta_idx = None
+        if okta_idx is not None:
+            states += okta_idx.STATES
+            unknown = f"{unknown}, {okta_idx.UNKNOWN_SELECTOR}"
+        with open_browser(request.browser_path, request.debug) as session:
+            flow = Flow(session, request, states, unknown_selector=unknown, describe_unknown=describe_unknown)
+            return flow.run()

@@ -1,0 +1,168 @@
+"""The page-state loop shared by browser-driven providers.
+
+A provider lists the page states it knows (a name, a CSS selector that identifies the state when a
+matching element is visible, and a handler). The loop waits — inside the page, on every animation
+frame, never with a fixed sleep — for the first known state, lets its handler act, and repeats until the
+SAML POST has been captured. One overall deadline; an error names the state it was waiting after.
+
+Each element a state matched is "claimed" for that state (a data attribute), so a form that is still
+sliding out after its handler submitted it is not handled twice, while a *new* element (the widget
+re-renders its error box on every failure) is seen as a new state.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Optional, Sequence
+
+from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession, save_artifacts
+from aws_sts.errors import AuthenticationError, PageError
+from aws_sts.providers import LoginRequest
+
+UNKNOWN = "unknown"
+UNKNOWN_AFTER_MS = 2000  # an unknown form must stay put this long before we give up on it
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    selector: str
+    handle: Callable[["Flow", object], None]  # (flow, playwright Locator of the matched element)
+    description: str = ""
+
+
+DETECT_JS = """([states, unknownSelector, unknownAfter]) => {
+  const visible = (el) => {
+    if (!el.isConnected || !el.getClientRects().length) return false;
+    const style = getComputedStyle(el);
+    return style.visibility !== 'hidden' && style.display !== 'none' && Number(style.opacity) > 0.05;
+  };
+  const claimed = (el, name) => (el.dataset.awsStsClaimed || '').split(' ').includes(name);
+  const claim = (el, name) => {
+    el.dataset.awsStsClaimed = ((el.dataset.awsStsClaimed || '') + ' ' + name).trim();
+    if (!el.dataset.awsStsId) el.dataset.awsStsId = String(++window.__awsStsIds || (window.__awsStsIds = 1));
+    return el.dataset.awsStsId;
+  };
+  for (const [name, selector] of states) {
+    for (const el of document.querySelectorAll(selector)) {
+      if (!claimed(el, name) && visible(el)) return {name, id: claim(el, name)};
+    }
+  }
+  if (!unknownSelector) return null;
+  const known = (el) => states.some(([, s]) => el.matches(s) || el.querySelector(s) || el.closest(s));
+  for (const el of document.querySelectorAll(unknownSelector)) {
+    if (!visible(el) || known(el)) continue;
+    const since = Number(el.dataset.awsStsUnknownSince || 0);
+    if (!since) { el.dataset.awsStsUnknownSince = String(Date.now()); continue; }
+    if (Date.now() - since >= unknownAfter) return {name: '%s', id: claim(el, '%s')};
+  }
+  return null;
+}""" % (UNKNOWN, UNKNOWN)
+
+
+@dataclass
+class Flow:
+    session: BrowserSession
+    request: LoginRequest
+    states: Sequence[State]
+    unknown_selector: Optional[str] = None
+    describe_unknown: Callable[["Flow", object], str] = lambda flow, el: "a page aws-sts does not know"
+    memory: dict = field(default_factory=dict)  # handlers keep counters and flags here
+    last_state: str = "opening the sign-in page"
+
+    def __post_init__(self):
+        self.deadline = time.monotonic() + self.request.timeout
+
+    @property
+    def page(self):
+        return self.session.page
+
+    @property
+    def prompts(self):
+        return self.request.prompts
+
+    def say(self, message: str) -> None:
+        self.prompts.say(message)
+
+    def secrets(self) -> list:
+        return [self.request.password, self.request.otp, self.session.capture.saml_response,
+                *self.memory.get("codes", [])]
+
+    def run(self) -> str:
+        self.open(self.request.entry_url)
+        states = [State("captured", CAPTURED_SELECTOR, lambda flow, el: None)] + list(self.states)
+        while self.session.capture.saml_response is None:
+            state, element = self.wait_for_state(states)
+            if state.name == "captured":
+                break
+            if state.name == UNKNOWN:
+                raise self.fail(f"Okta shows {self.describe_unknown(self, element)}, which aws-sts cannot answer.",
+                                "unknown-page", hint=True)
+            self.last_state = state.description or state.name
+            state.handle(self, element)
+        if not self.session.capture.saml_response:
+            raise self.fail("The AWS sign-in form was posted without a SAMLResponse.", "no-saml-response")
+        return self.session.capture.saml_response
+
+    def open(self, url: str) -> None:
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            response = self.page.goto(url, wait_until="commit", timeout=self.remaining_ms())
+        except PlaywrightError as exc:
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            raise AuthenticationError(
+                f"Cannot reach the sign-in page {url}: {reason.replace('Page.goto: ', '')}\n"
+                "Check the network (VPN?) and idpEntryUrl in config.json."
+            ) from None
+        if response is not None and response.status >= 400:
+            raise self.fail(f"The sign-in page {url} answered HTTP {response.status}. Check idpEntryUrl in config.json.",
+                            "http-error")
+
+    def remaining_ms(self) -> float:
+        return max(1.0, (self.deadline - time.monotonic()) * 1000)
+
+    def wait_for_state(self, states: Sequence[State]):
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        by_name = {s.name: s for s in states}
+        arg = [[s.name, s.selector] for s in states], self.unknown_selector, UNKNOWN_AFTER_MS
+        while True:
+            try:
+                handle = self.page.wait_for_function(DETECT_JS, arg=list(arg), timeout=self.remaining_ms())
+                found = handle.json_value()
+                break
+            except PlaywrightTimeout:
+                raise self.fail(
+                    f"Timed out after {self.request.timeout:.0f} s waiting for the next Okta page "
+                    f"(last step: {self.last_state}).", "timeout", hint=True) from None
+            except PlaywrightError as exc:
+                # A navigation can destroy the page's context mid-wait: just look again.
+                if "context was destroyed" in str(exc) or "navigat" in str(exc).lower():
+                    if time.monotonic() < self.deadline:
+                        continue
+                raise
+        if found["name"] == UNKNOWN:
+            return State(UNKNOWN, "", lambda flow, el: None), self.element(found["id"])
+        return by_name[found["name"]], self.element(found["id"])
+
+    def element(self, element_id: str):
+        return self.page.locator(f'[data-aws-sts-id="{element_id}"]')
+
+    def claim(self, locator, state_name: str) -> None:
+        """Mark an element as handled for a state (e.g. the push form handled as part of a merged view)."""
+        locator.evaluate(
+            "(el, name) => { el.dataset.awsStsClaimed = ((el.dataset.awsStsClaimed || '') + ' ' + name).trim(); }",
+            state_name,
+        )
+
+    def fail(self, message: str, label: str, hint: bool = False) -> PageError:
+        folder = save_artifacts(self.page, label, self.secrets())
+        if folder:
+            message += f"\nA screenshot and the page HTML are in {folder}/"
+        if hint and not self.request.debug:
+            message += ("; run with --debug to watch the browser." if folder else
+                        "\nRun with --debug to watch the browser.")
+        return PageError(message)

@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from aws_sts import config, roles
+from aws_sts.errors import NoTtyError, RoleChoiceError
+from aws_sts.prompts import Prompts
+from aws_sts.saml import Role
+
+STAGING, PROD, OTHER = "123456789012", "210987654321", "333333333333"
+
+
+def role(account, name):
+    return Role(f"arn:aws:iam::{account}:role/{name}", f"arn:aws:iam::{account}:saml-provider/Okta")
+
+
+ROLES = [role(STAGING, "Developer"), role(STAGING, "Admin"), role(PROD, "Developer"), role(OTHER, "ReadOnly")]
+
+
+@pytest.fixture
+def cfg(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"idpEntryUrl": "https://x.okta.com/app", "defaultAccount": "staging",
+                                "accounts": {"staging": STAGING, "production": PROD}}))
+    return config.load(str(path), environ={"HOME": str(tmp_path)})
+
+
+@pytest.mark.parametrize("wanted, expected", [
+    (f"arn:aws:iam::{PROD}:role/Developer", ROLES[2]),
+    ("production/Developer", ROLES[2]),
+    (f"{PROD}/Developer", ROLES[2]),
+    ("staging/Admin", ROLES[1]),
+    ("ReadOnly", ROLES[3]),
+    ("Admin", ROLES[1]),
+])
+def test_find_role_forms(cfg, wanted, expected):
+    assert roles.find_role(ROLES, wanted, cfg, cfg.account("staging")) == expected
+
+
+def test_bare_name_prefers_chosen_account(cfg):
+    assert roles.find_role(ROLES, "Developer", cfg, cfg.account("staging")) == ROLES[0]
+    assert roles.find_role(ROLES, "Developer", cfg, cfg.account("production")) == ROLES[2]
+
+
+def test_ambiguous_lists_choices(cfg):
+    other = config.Account("other", OTHER, "https://x", False)
+    with pytest.raises(RoleChoiceError) as info:
+        roles.find_role(ROLES, "Developer", cfg, other)
+    assert "staging/Developer" in str(info.value) and "production/Developer" in str(info.value)
+
+
+def test_not_found_lists_choices(cfg):
+    with pytest.raises(RoleChoiceError) as info:
+        roles.find_role(ROLES, "Nope", cfg, cfg.account("staging"))
+    assert f"{OTHER}/ReadOnly" in str(info.value) and "staging/Admin" in str(info.value)
+    with pytest.raises(RoleChoiceError, match="neither an account"):
+        roles.find_role(ROLES, "qa/Developer", cfg, cfg.account("staging"))
+
+
+def test_single_role_needs_no_prompt(cfg):
+    prompts = Prompts(interactive=False)
+    assert roles.choose_role(ROLES[:1], None, cfg, cfg.account("staging"), prompts) == ROLES[0]
+    # only one role in the chosen account: no prompt either
+    assert roles.choose_role(ROLES, None, cfg, cfg.account("production"), prompts) == ROLES[2]
+
+
+def test_several_roles_without_tty_is_an_error_naming_role_flag(cfg):
+    with pytest.raises(NoTtyError, match="--role"):
+        roles.choose_role(ROLES, None, cfg, cfg.account("staging"), Prompts(interactive=False))
+
+
+def test_picker_titles_show_account_names_and_ids(cfg):
+    assert roles.picker_title(ROLES[2], cfg) == f"production ({PROD})  Developer"
+    assert roles.picker_title(ROLES[3], cfg) == f"{OTHER}  ReadOnly"
