@@ -92,6 +92,9 @@ def run(argv: Sequence[str]) -> int:
 
     prompts = Prompts()
     account = cfg.account(args.account)
+    from aws_sts.credentials import check_file
+
+    check_file(cfg.credentials_path)  # a file we could not update is reported before the sign-in, not after
 
     # 1. username and password (unless given)
     username = args.username or os.environ.get("AWS_STS_USERNAME") or prompts.text(

@@ -36,14 +36,14 @@ class Prompts:
         self._need_tty(what, how)
         import questionary
 
-        answer = questionary.text(message, validate=lambda v: bool(v.strip()) or "Required").unsafe_ask()
+        answer = _ask(questionary.text(message, validate=lambda v: bool(v.strip()) or "Required"))
         return answer.strip()
 
     def password(self, message: str, *, what: str, how: str) -> str:
         self._need_tty(what, how)
         import questionary
 
-        return questionary.password(message, validate=lambda v: bool(v) or "Required").unsafe_ask()
+        return _ask(questionary.password(message, validate=lambda v: bool(v) or "Required"))
 
     def code(self, message: str, *, what: str, how: str, allow_empty: bool = False) -> str:
         """A one-time code: digits only; empty allowed when Enter has a meaning (e.g. send a push)."""
@@ -56,12 +56,27 @@ class Prompts:
                 return allow_empty or "Required"
             return value.isdigit() or "Digits only"
 
-        return questionary.text(message, validate=valid).unsafe_ask().strip()
+        return _ask(questionary.text(message, validate=valid)).strip()
 
     def select(self, message: str, choices: Sequence[Choice], *, what: str, how: str) -> object:
         self._need_tty(what, how)
         import questionary
 
-        return questionary.select(
+        return _ask(questionary.select(
             message, choices=[questionary.Choice(c.title, value=c.value) for c in choices]
-        ).unsafe_ask()
+        ))
+
+
+def _ask(question):
+    """Ask, in a worker thread when this thread already runs an event loop (Playwright's sync API does,
+    and prompt_toolkit needs a loop of its own). Ctrl-C at the prompt raises KeyboardInterrupt here."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return question.unsafe_ask()
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prompt") as pool:
+        return pool.submit(question.unsafe_ask).result()

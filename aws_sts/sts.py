@@ -5,6 +5,7 @@ boto3 honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, which the tests and the d
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import Optional
 
@@ -29,10 +30,13 @@ def _client(region: Optional[str], credentials: Optional[TemporaryCredentials] =
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    # Our own botocore session pinned to the default profile: the user's AWS_PROFILE may name the very
-    # profile we are about to (re)create, and a missing profile must not stop us.
+    # Our own botocore session that ignores AWS_PROFILE: it may name the very profile we are about to
+    # create, and a missing profile must not stop us. No credentials are looked up for the SAML call.
     core = botocore.session.Session()
-    core.set_config_variable("profile", "default")
+    core.set_config_variable("profile", None)
+    # Nor does it read the credentials file: the SAML call is unsigned and the second hop passes its keys.
+    # (botocore would otherwise parse it at start-up and stop on a file we are about to report on.)
+    core.set_config_variable("credentials_file", os.devnull)
     session = boto3.session.Session(botocore_session=core)
     options = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=30)
     if credentials is None:

@@ -13,7 +13,8 @@ from aws_sts.providers import LoginRequest
 from aws_sts.providers.pages import Flow, State
 
 MAX_CODE_TRIES = 3
-ERROR_TEXT = ".okta-form-infobox-error, .o-form-error-container [role=alert], .o-form-error-container"
+# The widget marks the error box, not the form: .o-form-error-container.o-form-has-errors > ... > .okta-form-infobox-error
+ERROR_BOX = ".o-form-has-errors .okta-form-infobox-error"
 
 
 # -- shared by the Classic and Identity Engine handlers ---------------------------------------------
@@ -46,6 +47,20 @@ def error_text(element) -> str:
     return text or "Okta reported an error"
 
 
+def resubmit(click, error_box, tries: int = 8) -> None:
+    """Submit again after an error. The widget ignores a submit that comes within ~200 ms of the previous
+    one, so instead of sleeping, click until the old error box goes away (the widget clears it on submit)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        click()
+        try:
+            error_box.wait_for(state="hidden", timeout=300)
+            return
+        except PlaywrightTimeout:
+            continue
+
+
 def push_sent(flow: Flow) -> None:
     flow.memory["push_sent"] = True
     flow.say("Okta Verify push sent: approve it on your phone...")
@@ -68,15 +83,15 @@ def classic_sign_in_error(flow: Flow, box) -> None:
     raise AuthenticationError(f"Okta: {error_text(box)}")
 
 
-def classic_totp(flow: Flow, form) -> None:
-    code = next_code(flow)
-    form.locator("input[name=answer]").fill(code)
-    form.locator("[type=submit]").first.click()
+def classic_totp(flow: Flow, form, error_box=None) -> None:
+    form.locator("input[name=answer]").fill(next_code(flow))
+    submit = form.locator("[type=submit]").first
+    resubmit(submit.click, error_box) if error_box else submit.click()
 
 
 def classic_totp_error(flow: Flow, box) -> None:
     code_rejected(flow, error_text(box))
-    classic_totp(flow, flow.page.locator("form.mfa-verify-totp").first)
+    classic_totp(flow, flow.page.locator("form.mfa-verify-totp").first, box)
 
 
 def classic_push(flow: Flow, form) -> None:
@@ -105,21 +120,22 @@ def classic_push_and_code(flow: Flow, inline_form) -> None:
     classic_inline_code(flow, inline_form, code)
 
 
-def classic_inline_code(flow: Flow, inline_form, code: str) -> None:
+def classic_inline_code(flow: Flow, inline_form, code: str, error_box=None) -> None:
     add = inline_form.locator("a[data-se=inline-totp-add]")
     if add.is_visible():
         add.click()
     inline_form.locator("input[name=answer]").fill(code)
-    inline_form.locator("a[data-se=inline-totp-verify]").click()
+    verify = inline_form.locator("a[data-se=inline-totp-verify]")
+    resubmit(verify.click, error_box) if error_box else verify.click()
 
 
 def classic_inline_code_error(flow: Flow, box) -> None:
     code_rejected(flow, error_text(box))
-    classic_inline_code(flow, flow.page.locator("form.mfa-verify-totp-inline").first, next_code(flow))
+    classic_inline_code(flow, flow.page.locator("form.mfa-verify-totp-inline").first, next_code(flow), box)
 
 
 def _error_in(form: str) -> str:
-    return ", ".join(f"{form}.o-form-has-errors {sel.strip()}" for sel in ERROR_TEXT.split(","))
+    return f"{form} {ERROR_BOX}"
 
 
 CLASSIC_STATES = [
@@ -128,8 +144,8 @@ CLASSIC_STATES = [
     State("classic:inline-code-error", _error_in("form.mfa-verify-totp-inline"), classic_inline_code_error,
           "the Okta Verify code form"),
     State("classic:push-error", _error_in("form.mfa-verify-push"), classic_push_error, "the Okta Verify push"),
-    State("classic:push-number", "form.mfa-verify-push .number-challenge-view .phone--number, "
-          "form.mfa-verify-push [data-se=number-challenge-number]", show_number, "the Okta Verify number challenge"),
+    State("classic:push-number", "form.mfa-verify-push [data-se=challenge-number]", show_number,
+          "the Okta Verify number challenge"),
     State("classic:sign-in", "form.primary-auth-form", classic_sign_in, "the sign-in form"),
     State("classic:push-and-code", "form.mfa-verify-totp-inline", classic_push_and_code, "the Okta Verify view"),
     State("classic:totp", "form.mfa-verify-totp", classic_totp, "the code form"),
@@ -139,13 +155,26 @@ CLASSIC_UNKNOWN = "#okta-sign-in form.o-form"
 
 
 def describe_unknown(flow: Flow, element) -> str:
-    """Name what the unknown page asks for, from its title."""
-    title = element.locator(".okta-form-title, h2, .o-form-head").first
-    try:
-        text = " ".join(title.inner_text(timeout=1000).split())
-    except Exception:
-        text = ""
-    return f'a page titled "{text}"' if text else "a page aws-sts does not know"
+    """Name what the unknown page asks for: its title, its main button, the error it shows (Classic and OIE)."""
+    def text_of(selector: str) -> str:
+        try:
+            found = element.locator(selector).first
+            if not found.count():
+                return ""
+            text = found.inner_text(timeout=1000) or found.get_attribute("value", timeout=1000) or ""
+            return " ".join(text.split())
+        except Exception:
+            return ""
+
+    title = text_of(".okta-form-title, h2, .o-form-head")
+    text = f'a page titled "{title}"' if title else "a page aws-sts does not know"
+    button = text_of("a[data-se=button], .o-form-button-bar [type=submit], button")
+    if button:
+        text += f' (button "{button}")'
+    error = text_of(".okta-form-infobox-error, .infobox-error")
+    if error:
+        text += f' saying "{error}"'
+    return text
 
 
 class OktaProvider:

@@ -1,0 +1,153 @@
+"""Shared fixtures: the fake Okta org (real widget), the strict fake STS, a temporary HOME, the installed CLI.
+
+End-to-end tests run the installed `aws-sts` as a subprocess, exactly as a user would: HOME in a temp
+folder, stdin not a TTY (or a pseudo-terminal via pexpect for interactive tests), AWS_ENDPOINT_URL_STS
+pointing at the fake STS.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.fakes.okta_org import FakeOktaOrg, Scenario
+from tests.fakes.sts_server import FakeSts
+
+BIN = Path(sys.executable).parent
+AWS_STS = shutil.which("aws-sts", path=str(BIN)) or shutil.which("aws-sts")
+AWS_CLI = shutil.which("aws", path=str(BIN)) or shutil.which("aws")
+STAGING, PRODUCTION = "123456789012", "210987654321"
+
+
+@pytest.fixture(scope="session")
+def org_server():
+    with FakeOktaOrg() as org:
+        yield org
+
+
+@pytest.fixture
+def org(org_server):
+    org_server.scenario = Scenario()
+    org_server.reset()
+    return org_server
+
+
+@pytest.fixture(scope="session")
+def sts_server(org_server):
+    with FakeSts(trusted_cert_pem=org_server.idp_cert_pem) as sts:
+        yield sts
+
+
+@pytest.fixture
+def sts(sts_server):
+    sts_server.calls.clear()
+    sts_server.max_session_duration.clear()
+    return sts_server
+
+
+@pytest.fixture
+def home(tmp_path):
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+def base_config(org) -> dict:
+    return {
+        "awsConfigPath": "/.aws/credentials",
+        "outputFormat": "json",
+        "region": "us-east-1",
+        "provider": "okta",
+        "idpEntryUrl": org.app_url,
+        "defaultAccount": "staging",
+        "accounts": {"staging": STAGING, "production": PRODUCTION},
+    }
+
+
+@pytest.fixture
+def write_config(home, org):
+    def write(**overrides) -> Path:
+        data = base_config(org)
+        data.update(overrides)
+        path = home / "config.json"
+        path.write_text(json.dumps(data, indent=2))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli_env(home, sts):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        AWS_STS_CONFIG=str(home / "config.json"),
+        AWS_ENDPOINT_URL_STS=sts.endpoint_url,
+        AWS_EC2_METADATA_DISABLED="true",
+        TERM="xterm",
+    )
+    return env
+
+
+@pytest.fixture
+def login_args(org):
+    """--username/--password of the scenario's user (read when called, after the test set the scenario)."""
+    return lambda: ["--username", org.scenario.username, "--password", org.scenario.password]
+
+
+@pytest.fixture
+def run_cli(home, cli_env, write_config):
+    def run(*args, env=None, timeout=90) -> subprocess.CompletedProcess:
+        if not (home / "config.json").exists():
+            write_config()
+        return subprocess.run(
+            [AWS_STS, *args], env={**cli_env, **(env or {})}, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=timeout, cwd=home,
+        )
+
+    return run
+
+
+@pytest.fixture
+def spawn_cli(home, cli_env, write_config):
+    """The CLI on a pseudo-terminal, for the interactive paths (prompts, picker)."""
+    import pexpect
+
+    children = []
+
+    def spawn(*args, env=None, timeout=60):
+        if not (home / "config.json").exists():
+            write_config()
+        child = pexpect.spawn(AWS_STS, list(args), env={**cli_env, **(env or {})}, cwd=str(home),
+                              encoding="utf-8", timeout=timeout, dimensions=(40, 160))
+        children.append(child)
+        return child
+
+    yield spawn
+    for child in children:
+        child.close(force=True)
+
+
+@pytest.fixture
+def aws_cli(home, cli_env, sts):
+    """The real AWS CLI, reading the credentials file the tool wrote."""
+
+    def run(*args) -> subprocess.CompletedProcess:
+        return subprocess.run([AWS_CLI, *args, "--endpoint-url", sts.endpoint_url], env=cli_env,
+                              capture_output=True, text=True, timeout=60)
+
+    return run
+
+
+def read_profile(home: Path, profile: str) -> dict:
+    import configparser
+
+    parser = configparser.RawConfigParser()
+    parser.read(home / ".aws" / "credentials")
+    return dict(parser[profile])

