@@ -103,12 +103,14 @@ def run(argv: Sequence[str]) -> int:
         "Password:", what="Your SSO password", how="pass --password or set AWS_STS_PASSWORD")
 
     # 2-5. the browser signs in (code or push as the IdP asks) and captures the SAML assertion
+    from aws_sts import sts
     from aws_sts.providers import LoginRequest, get_provider
 
     prompts.say(f"Signing in to {account.idp_entry_url} as {username}...")
     assertion_b64 = get_provider(cfg.provider).login(LoginRequest(
         entry_url=account.idp_entry_url, username=username, password=password, otp=args.otp, prompts=prompts,
         timeout=cfg.timeout_seconds, debug=args.debug, browser_path=cfg.browser_path,
+        meanwhile=sts.preload,  # boto3 takes ~0.2 s to import: overlap it with the IdP's pages
     ))
 
     # 6. pick the role
@@ -118,8 +120,6 @@ def run(argv: Sequence[str]) -> int:
     role = roles.choose_role(assertion.roles, args.role, cfg, account, prompts)
 
     # 7. STS, and the second hop into an account that has no entry URL of its own
-    from aws_sts import sts
-
     result = sts.assume_role_with_saml(assertion, role, cfg.region, say=prompts.say)
     target = account.name
     if account.name != cfg.default_account and not account.has_own_entry_url and role.account_id != account.number:

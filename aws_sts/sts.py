@@ -24,6 +24,19 @@ class StsResult:
     assumed_role_arn: str
 
 
+def preload() -> None:
+    """Import boto3 in a background thread; the later import then finds it ready."""
+    import threading
+
+    def load():
+        try:
+            import boto3  # noqa: F401
+        except Exception:  # the real import, later, reports any problem
+            pass
+
+    threading.Thread(target=load, name="preload-boto3", daemon=True).start()
+
+
 def _client(region: Optional[str], credentials: Optional[TemporaryCredentials] = None):
     import boto3
     import botocore.session

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from tests.conftest import read_profile
 from tests.fakes.okta_org import totp_now
@@ -128,7 +127,10 @@ def test_wrong_code_is_asked_again_on_a_terminal(org, sts, home, spawn_cli, logi
 def test_wrong_code_three_times_on_a_terminal(org, sts, home, spawn_cli, login_args):
     oie(org, factors="totp")
     child = spawn_cli(*login_args())
-    for bad in ("000000", "111111", "222222"):
+    child.expect("Google Authenticator code")
+    child.sendline("000000")
+    for bad in ("111111", "222222"):
+        child.expect("Invalid code")
         child.expect("Google Authenticator code")
         child.sendline(bad)
     child.expect("after 3 tries")
@@ -184,6 +186,15 @@ def test_list_without_otp_picks_push(org, sts, home, run_cli, login_args):
     assert "Okta Verify: get a push notification" in result.stderr
 
 
+def test_list_with_a_single_okta_verify_method(org, sts, home, run_cli, login_args):
+    # Okta Verify offering one method is one row, "Okta Verify", that does not say which: without --otp
+    # it is the one to take (it may be a push); the page after it tells.
+    oie(org, oie_authenticators=["google_otp", "okta_verify_push"], number_challenge=18)
+    result = run_cli(*login_args())
+    signed_in(result, home, org)
+    assert "idx:challenge:okta_verify:push" in org.events and "tap 18" in result.stderr
+
+
 def test_list_okta_verify_push_and_code_with_otp(org, sts, home, run_cli, login_args):
     scenario = oie(org, factors="push+totp")
     result = run_cli(*login_args(), "--otp", totp_now(scenario.totp_secret))
@@ -226,6 +237,8 @@ def assert_artifacts_clean(home, org):
         if f.suffix == ".html":
             text = f.read_text()
             assert org.scenario.password not in text
+            for token in org.idx.state_tokens():
+                assert token not in text
 
 
 def test_fastpass_page_is_unknown(org, sts, home, run_cli, login_args):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional, Protocol
+from typing import Callable, Optional, Protocol
 
 from aws_sts.prompts import Prompts
 
@@ -18,6 +18,7 @@ class LoginRequest:
     timeout: float = 120.0
     debug: bool = False
     browser_path: Optional[str] = None
+    meanwhile: Optional[Callable[[], None]] = None  # started once the browser runs, to overlap slow work
 
 
 class Provider(Protocol):

@@ -73,10 +73,16 @@ def show_number(flow: Flow, element) -> None:
 
 # -- Okta Classic engine ---------------------------------------------------------------------------
 
+def enter(field, value: str) -> None:
+    """Type into a field without waiting for the widget's slide-in animation to settle (force skips
+    Playwright's "stable" check, which costs ~0.25 s per view; the value is set the same way)."""
+    field.fill(value, force=True)
+
+
 def classic_sign_in(flow: Flow, form) -> None:
-    form.locator("#okta-signin-username").fill(flow.request.username)
-    form.locator("#okta-signin-password").fill(flow.request.password)
-    form.locator("#okta-signin-submit").click()
+    enter(form.locator("#okta-signin-username"), flow.request.username)
+    enter(form.locator("#okta-signin-password"), flow.request.password)
+    form.locator("#okta-signin-password").press("Enter")
 
 
 def classic_sign_in_error(flow: Flow, box) -> None:
@@ -84,9 +90,10 @@ def classic_sign_in_error(flow: Flow, box) -> None:
 
 
 def classic_totp(flow: Flow, form, error_box=None) -> None:
-    form.locator("input[name=answer]").fill(next_code(flow))
-    submit = form.locator("[type=submit]").first
-    resubmit(submit.click, error_box) if error_box else submit.click()
+    answer = form.locator("input[name=answer]")
+    enter(answer, next_code(flow))
+    submit = lambda: answer.press("Enter")  # noqa: E731 - Enter submits the form, even while it slides in
+    resubmit(submit, error_box) if error_box else submit()
 
 
 def classic_totp_error(flow: Flow, box) -> None:
@@ -124,7 +131,7 @@ def classic_inline_code(flow: Flow, inline_form, code: str, error_box=None) -> N
     add = inline_form.locator("a[data-se=inline-totp-add]")
     if add.is_visible():
         add.click()
-    inline_form.locator("input[name=answer]").fill(code)
+    enter(inline_form.locator("input[name=answer]"), code)
     verify = inline_form.locator("a[data-se=inline-totp-verify]")
     resubmit(verify.click, error_box) if error_box else verify.click()
 

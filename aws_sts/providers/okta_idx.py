@@ -162,6 +162,7 @@ def code_error(flow: Flow, box) -> None:
     message = re.sub(r"\s*Try again\.?$", "", _error_message(box)).strip() or "Invalid code."
     code_rejected(flow, message)
     form = _form_of(box)
+    flow.claim(form, "idx:code")  # should the widget re-render the form, answer it here, not twice
     # The widget ignores a submit while it is still saving the previous one.
     form.evaluate("(f) => new Promise((done) => { const check = () => f.classList.contains('o-form-saving') ? "
                   "requestAnimationFrame(check) : done(); check(); })")

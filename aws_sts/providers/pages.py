@@ -91,6 +91,8 @@ class Flow:
 
     def run(self) -> str:
         self.open(self.request.entry_url)
+        if self.request.meanwhile:
+            self.request.meanwhile()
         states = [State("captured", CAPTURED_SELECTOR, lambda flow, el: None)] + list(self.states)
         while self.session.capture.saml_response is None:
             state, element = self.wait_for_state(states)

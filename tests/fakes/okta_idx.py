@@ -133,6 +133,11 @@ class IdxApi:
                 grouped.append((auth, [method]))
         return grouped
 
+    def state_tokens(self) -> list[str]:
+        """The state tokens of the transactions not finished yet (tests check they leak nowhere)."""
+        with self._lock:
+            return list(self._txns)
+
     # ------------------------------------------------------------------ routing
     def handle(self, req) -> None:
         path = req.path.rstrip("/") or "/"
@@ -324,7 +329,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
 
     def _cancel(self, req, txn, body) -> None:
         self.org.record("idx:cancel")
-        txn.update(view="identify", username=None, current=None, push=None, polls=0)
+        txn.update(view="identify", username=None, current=None, push=None, polls=0, kmsi_answered=False)
         self._send(req, 200, self._view(txn))
 
     def _kmsi(self, req, txn, body) -> None:

@@ -1,0 +1,26 @@
+# The front door: `make demo` and `make test` do all the set-up themselves (scripts/setup).
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo demo-oie test container-test manpage bench
+
+setup:
+	@bash scripts/setup
+
+demo: setup
+	@$(PY) -m tests.fakes.demo
+
+demo-oie: setup
+	@$(PY) -m tests.fakes.demo --engine oie
+
+test: setup
+	$(PY) -m pytest
+
+container-test: setup
+	bash tests/container/run.sh
+
+manpage: setup
+	$(PY) scripts/make-manpage
+
+bench: setup
+	$(PY) benchmarks/bench.py
