@@ -141,7 +141,9 @@ def debug_dir() -> Path:
 
 
 REDACT_JS = """() => {
+  const keep = ['submit', 'button', 'reset', 'image', 'checkbox', 'radio'];  // labels, not typed values
   for (const el of document.querySelectorAll('input, textarea')) {
+    if (keep.includes((el.type || '').toLowerCase())) continue;
     el.value = '';
     if (el.hasAttribute('value')) el.setAttribute('value', '');
   }

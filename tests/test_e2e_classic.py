@@ -456,3 +456,14 @@ def test_timeout_saves_artifacts_without_secrets(org, sts, home, run_cli, login_
     assert "mfa-verify-push" in html  # it is the page we were stuck on
     for f in files:
         assert org.scenario.password.encode() not in f.read_bytes()
+
+
+def test_unknown_page_names_it_and_saves_artifacts(org, sts, home, run_cli, login_args):
+    org.scenario.factors = "sms"
+    result = run_cli(*login_args())
+    assert_failed(result, 1, "Okta shows a page titled", "SMS", "aws-sts cannot answer", "aws-sts-debug", "--debug")
+    folder = home / ".aws" / "aws-sts-debug"
+    files = sorted(folder.iterdir())
+    assert {f.suffix for f in files} == {".png", ".html"}
+    for f in files:
+        assert org.scenario.password.encode() not in f.read_bytes()

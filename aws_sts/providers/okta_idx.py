@@ -17,7 +17,15 @@ import re
 
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
-from aws_sts.providers.okta import code_rejected, error_text, next_code, push_sent, show_number
+from aws_sts.providers.okta import (
+    code_rejected,
+    enter,
+    error_text,
+    next_code,
+    push_sent,
+    resubmit,
+    show_number,
+)
 from aws_sts.providers.pages import Flow, State
 
 VIEW = "#okta-sign-in .siw-main-view"
@@ -68,10 +76,10 @@ def _submit(form) -> None:
 # -- sign-in: identifier and password on one page, or identifier first ------------------------------
 
 def sign_in(flow: Flow, form) -> None:
-    form.locator("input[name=identifier]").fill(flow.request.username)
+    enter(form.locator("input[name=identifier]"), flow.request.username)
     password = form.locator('input[name="credentials.passcode"]')
     if password.count():
-        password.fill(flow.request.password)
+        enter(password, flow.request.password)
     _leave_unticked(form, "rememberMe")  # "Keep me signed in": never for a headless one-off browser
     _submit(form)
 
@@ -87,7 +95,7 @@ def sign_in_error(flow: Flow, box) -> None:
 
 
 def password(flow: Flow, form) -> None:
-    form.locator('input[name="credentials.passcode"]').fill(flow.request.password)
+    enter(form.locator('input[name="credentials.passcode"]'), flow.request.password)
     _submit(form)
 
 
@@ -152,10 +160,12 @@ def _code_prompt(form) -> str:
     return "Verification code:"
 
 
-def code(flow: Flow, form) -> None:
-    value = next_code(flow, _code_prompt(form))
-    form.locator(CODE_INPUT).first.fill(value)
-    _submit(form)
+def code(flow: Flow, form, error_box=None) -> None:
+    enter(form.locator(CODE_INPUT).first, next_code(flow, _code_prompt(form)))
+    if error_box is None:
+        _submit(form)
+    else:  # the widget drops a submit that follows the previous one too closely
+        resubmit(lambda: _submit(form), error_box)
 
 
 def code_error(flow: Flow, box) -> None:
@@ -163,10 +173,7 @@ def code_error(flow: Flow, box) -> None:
     code_rejected(flow, message)
     form = _form_of(box)
     flow.claim(form, "idx:code")  # should the widget re-render the form, answer it here, not twice
-    # The widget ignores a submit while it is still saving the previous one.
-    form.evaluate("(f) => new Promise((done) => { const check = () => f.classList.contains('o-form-saving') ? "
-                  "requestAnimationFrame(check) : done(); check(); })")
-    code(flow, form)
+    code(flow, form, error_box=box)
 
 
 # -- Okta Verify push -------------------------------------------------------------------------------

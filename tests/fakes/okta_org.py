@@ -85,6 +85,7 @@ class Scenario:
     password: str = "correct-horse-battery"
     factors: str = "totp"        # "none" | "totp" (Google Authenticator) | "okta_totp" (Okta Verify code only)
                                  # | "push" (Okta Verify push only) | "push+totp" (Okta Verify push + code: merged view)
+                                 # | "sms" (SMS only: a page aws-sts does not know)
     totp_secret: str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"   # 32-char base32 (pyotp 2.12 rejects short ones)
     push_result: str = "approve"  # "approve" | "reject" | "timeout"
     push_waits: int = 1           # number of WAITING poll answers before the push result
@@ -478,8 +479,10 @@ var signIn = new OktaSignIn(config);
                      "vendorName": "OKTA", "profile": {"credentialId": username}}
         google = {"id": GOOGLE_TOTP_ID, "factorType": "token:software:totp", "provider": "GOOGLE",
                   "vendorName": "GOOGLE", "profile": {"credentialId": username}}
+        sms = {"id": "smsfakesmsfactor0001", "factorType": "sms", "provider": "OKTA", "vendorName": "OKTA",
+               "profile": {"phoneNumber": "+1 XXX-XXX-0042"}}  # a factor aws-sts does not answer headless
         factors = {"none": [], "totp": [google], "okta_totp": [okta_totp], "push": [push],
-                   "push+totp": [push, okta_totp]}.get(kind)
+                   "push+totp": [push, okta_totp], "sms": [sms]}.get(kind)
         if factors is None:
             raise ValueError(f"unknown Scenario.factors {kind!r}")
         for f in factors:
