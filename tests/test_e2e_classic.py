@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import stat
+import subprocess
+import time
 
 import pytest
 
@@ -434,12 +437,31 @@ def test_ctrl_c_while_waiting_for_push_leaves_file(org, sts, home, spawn_cli, lo
     (aws / "credentials").write_text("[default]\nregion = x\n")
     child = spawn_cli(*login_args())
     child.expect("push sent")
-    child.sendintr()
+    browser_processes = descendants(child.pid)
+    assert len(browser_processes) >= 2  # Playwright's driver and Chromium
+    os.kill(child.pid, signal.SIGINT)  # to aws-sts alone: it must close the browser itself
     child.expect("interrupted")
     child.wait()
     child.close()
     assert child.exitstatus == 130
     assert (aws / "credentials").read_text() == "[default]\nregion = x\n"
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in browser_processes) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [pid for pid in browser_processes if alive(pid)]
+
+
+def descendants(pid: int) -> list:
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(c) for c in children] + [d for c in children for d in descendants(int(c))]
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_timeout_saves_artifacts_without_secrets(org, sts, home, run_cli, login_args, write_config):
@@ -467,3 +489,16 @@ def test_unknown_page_names_it_and_saves_artifacts(org, sts, home, run_cli, logi
     assert {f.suffix for f in files} == {".png", ".html"}
     for f in files:
         assert org.scenario.password.encode() not in f.read_bytes()
+
+
+def test_wrong_inline_code_interactive_asks_again(org, sts, home, spawn_cli, login_args):
+    org.scenario.factors = "push+totp"
+    child = spawn_cli(*login_args(), "--otp", "135791")
+    child.expect("Verification code")
+    child.sendline(totp_now(org.scenario.totp_secret))
+    child.expect("under the staging-Developer profile")
+    child.wait()
+    child.close()
+    assert child.exitstatus == 0
+    assert org.events.count("verify:totp:bad") == 1 and "verify:totp:ok" in org.events
+    assert "push:sent" not in org.events

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-
 from tests.conftest import read_profile
 from tests.fakes.okta_org import totp_now
 

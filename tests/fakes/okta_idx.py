@@ -25,7 +25,7 @@ Scenario knobs (plain ``Scenario`` fields, plus these OIE ones read with getattr
     oie_authenticators: list[str] | None   the user's second factors, in the order Okta lists them, among
         "google_otp", "okta_verify_totp", "okta_verify_push", "okta_verify_fastpass", "phone_sms", "webauthn".
         None: derived from the Classic ``factors`` (totp -> google_otp, okta_totp -> okta_verify_totp,
-        push -> okta_verify_push, push+totp -> both Okta Verify methods). One (authenticator, method):
+        push -> okta_verify_push, push+totp -> both Okta Verify methods, sms -> phone_sms). One (authenticator, method):
         Okta goes straight to its challenge; several: the "Verify it's you" list.
     oie_poll_ms: int = 250                 the push poll interval the widget is told (``refresh``)
     oie_kmsi_prompt: bool = False          after the last factor, the "Stay signed in?" question
@@ -75,7 +75,8 @@ FACTORS = {
     "webauthn": (WEBAUTHN, "webauthn"),
 }
 CLASSIC_FACTORS = {"none": [], "totp": ["google_otp"], "okta_totp": ["okta_verify_totp"],
-                   "push": ["okta_verify_push"], "push+totp": ["okta_verify_push", "okta_verify_totp"]}
+                   "push": ["okta_verify_push"], "push+totp": ["okta_verify_push", "okta_verify_totp"],
+                   "sms": ["phone_sms"]}
 OV_METHOD_LABELS = {"signed_nonce": "Use Okta FastPass", "push": "Get a push notification", "totp": "Enter a code"}
 
 MSG_AUTH_FAILED = {"message": "Authentication failed", "i18n": {"key": "errors.E0000004"}, "class": "ERROR"}
