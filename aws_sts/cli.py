@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Optional, Sequence
 
 from aws_sts import __version__
 from aws_sts.errors import EXIT_INTERRUPTED, EXIT_OK, AwsStsError, ConfigError
+
+TYPE_CHECKING = False  # not from typing: importing typing and argparse costs ~15 ms, `--version` should not pay
+if TYPE_CHECKING:
+    import argparse
+    from typing import Optional, Sequence
 
 DESCRIPTION = "Sign in to your SSO provider (Okta) and write short-lived AWS credentials to a profile."
 EPILOG = (
@@ -20,6 +23,8 @@ EPILOG = (
 
 
 def build_parser(accounts: Optional[Sequence[str]] = None, default_account: Optional[str] = None) -> argparse.ArgumentParser:
+    import argparse
+
     parser = argparse.ArgumentParser(prog="aws-sts", description=DESCRIPTION, epilog=EPILOG)
     parser.add_argument("-v", "--version", action="version", version=f"aws-sts {__version__}")
     parser.add_argument("--username", help="SSO username (default: $AWS_STS_USERNAME, else prompted)")
@@ -46,6 +51,8 @@ def parse_args(argv: Sequence[str]):
 
     --help must work without a config file, so a config error is kept and raised only after parsing.
     """
+    import argparse
+
     from aws_sts import config as config_module
 
     pre = argparse.ArgumentParser(add_help=False)
@@ -66,6 +73,9 @@ def parse_args(argv: Sequence[str]):
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if argv in (["-v"], ["--version"]):  # the common case, answered before any config is read
+        print(f"aws-sts {__version__}")
+        return EXIT_OK
     debug = "--debug" in argv
     try:
         return run(argv)
