@@ -186,15 +186,11 @@ def describe_unknown(flow: Flow, element) -> str:
 
 class OktaProvider:
     def login(self, request: LoginRequest) -> str:
-        states = list(CLASSIC_STATES)
-        unknown = CLASSIC_UNKNOWN
-        try:
-            from aws_sts.providers import okta_idx
-        except ImportError:  # pragma: no cover - until the Identity Engine pages exist
-            okta_idx = None
-        if okta_idx is not None:
-            states += okta_idx.STATES
-            unknown = f"{unknown}, {okta_idx.UNKNOWN_SELECTOR}"
+        from aws_sts.providers import okta_idx
+
+        # Both engines' states are watched at once: whichever page the org serves is recognised.
+        states = CLASSIC_STATES + okta_idx.STATES
+        unknown = f"{CLASSIC_UNKNOWN}, {okta_idx.UNKNOWN_SELECTOR}"
         with open_browser(request.browser_path, request.debug) as session:
             flow = Flow(session, request, states, unknown_selector=unknown, describe_unknown=describe_unknown)
             return flow.run()

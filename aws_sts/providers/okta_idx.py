@@ -137,10 +137,6 @@ def _choose(flow: Flow, rows):
         fitting = pushes or codes  # codes: the code page then explains that --otp is needed
     if len(fitting) == 1 or not flow.prompts.interactive:
         return fitting[0]
-    return _pick(flow, fitting)
-
-
-def _pick(flow: Flow, fitting):
     index = flow.prompts.select(
         "Okta asks for a second factor. Verify with:",
         [Choice(title, i) for i, (_, title, _) in enumerate(fitting)],

@@ -19,7 +19,7 @@ The JSON is written here from Okta's IDX shapes (``remediation`` forms, ``curren
 ``success``). Errors come back the way Okta sends them: HTTP 4xx whose body is a whole IDX response
 carrying ``messages`` (form level) or field ``messages`` (a wrong code).
 
-Scenario knobs (plain ``Scenario`` fields, plus these OIE ones read with getattr and a default):
+Scenario knobs (``Scenario`` fields; these are the Identity Engine ones):
 
     oie_identifier_first: bool = False     identifier page, then a password page (else both on one page)
     oie_authenticators: list[str] | None   the user's second factors, in the order Okta lists them, among
@@ -107,11 +107,8 @@ class IdxApi:
     def s(self):
         return self.org.scenario
 
-    def _knob(self, name, default):
-        return getattr(self.s, name, default)
-
     def factor_names(self) -> list[str]:
-        names = self._knob("oie_authenticators", None)
+        names = self.s.oie_authenticators
         if names is None:
             names = CLASSIC_FACTORS.get(self.s.factors)
             if names is None:
@@ -230,7 +227,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
         if not identifier:
             return self._send(req, 400, self._view(txn, messages=[MSG_AUTH_FAILED]))
         txn["username"] = identifier
-        if self._knob("oie_identifier_first", False):
+        if self.s.oie_identifier_first:
             txn["view"] = "password"  # Okta does not tell whether the user exists
             return self._send(req, 200, self._view(txn))
         passcode = (body.get("credentials") or {}).get("passcode") or ""
@@ -341,7 +338,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
         self._succeed(req, txn)
 
     def _succeed(self, req, txn) -> None:
-        if self._knob("oie_kmsi_prompt", False) and not txn.get("kmsi_answered"):
+        if self.s.oie_kmsi_prompt and not txn.get("kmsi_answered"):
             txn["view"] = "kmsi"
             return self._send(req, 200, self._view(txn))
         txn["success"] = True
@@ -414,7 +411,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
 
         if view == "identify":
             fields = [{"name": "identifier", "label": "Username", "required": True}]
-            if not self._knob("oie_identifier_first", False):
+            if not self.s.oie_identifier_first:
                 fields.append(self._passcode_field("Password", secret=True))
                 base["currentAuthenticator"] = {"type": "object", "value": self._authenticator(PASSWORD, ["password"])}
             fields.append({"name": "rememberMe", "label": "Keep me signed in", "type": "boolean"})
@@ -449,7 +446,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
                     if view == "push":
                         remediation.append(self._form(txn, "challenge-poll", "/idp/idx/authenticators/poll", [],
                                                       relatesTo=["$.currentAuthenticator"],
-                                                      refresh=int(self._knob("oie_poll_ms", 250))))
+                                                      refresh=int(self.s.oie_poll_ms)))
                         if self.s.number_challenge is not None:
                             current["contextualData"] = {"correctAnswer": self.s.number_challenge}
                     else:

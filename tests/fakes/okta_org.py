@@ -99,6 +99,11 @@ class Scenario:
     role_session_name: str | None = None  # RoleSessionName attribute; defaults to the username
     include_role_attribute: bool = True   # False -> assertion without the Role attribute
     engine: str = "classic"       # "classic" | "oie" (tests/fakes/okta_idx.py)
+    # Identity Engine only (tests/fakes/okta_idx.py):
+    oie_identifier_first: bool = False    # identifier page, then a password page (else both on one page)
+    oie_authenticators: list | None = None  # e.g. ["google_otp", "okta_verify_push"]; None: follow `factors`
+    oie_poll_ms: int = 250                # the push poll interval the widget is told
+    oie_kmsi_prompt: bool = False         # ask "Stay signed in?" after the last factor
 
 
 def totp_now(secret: str) -> str:
