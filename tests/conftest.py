@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.okta_org import FakeOktaOrg, Scenario
+from tests.fakes.serve import config_for
 from tests.fakes.sts_server import FakeSts
 
 BIN = Path(sys.executable).parent
@@ -58,22 +59,10 @@ def home(tmp_path):
     return path
 
 
-def base_config(org) -> dict:
-    return {
-        "awsConfigPath": "/.aws/credentials",
-        "outputFormat": "json",
-        "region": "us-east-1",
-        "provider": "okta",
-        "idpEntryUrl": org.app_url,
-        "defaultAccount": "staging",
-        "accounts": {"staging": STAGING, "production": PRODUCTION},
-    }
-
-
 @pytest.fixture
 def write_config(home, org):
     def write(**overrides) -> Path:
-        data = base_config(org)
+        data = config_for(org)
         data.update(overrides)
         path = home / "config.json"
         path.write_text(json.dumps(data, indent=2))

@@ -261,17 +261,18 @@ def test_failed_write_leaves_original_and_no_temp_file(tmp_path, monkeypatch, wh
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.endswith(".lock")) == ["credentials"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores directory permissions")
-def test_permission_denied(tmp_path):
-    locked = tmp_path / "ro"
-    locked.mkdir()
-    (locked / "credentials").write_text("[a]\n")
-    locked.chmod(0o500)
-    try:
-        with pytest.raises(CredentialsFileError, match="Could not write"):
-            write(locked / "credentials")
-    finally:
-        locked.chmod(0o700)
+def test_permission_denied(tmp_path, monkeypatch):
+    # A read-only directory, as root (who ignores permission bits) sees it too: the temp file cannot be made.
+    path = tmp_path / "credentials"
+    path.write_text("[a]\n")
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(credentials.tempfile, "mkstemp", refuse)
+    with pytest.raises(CredentialsFileError, match="Could not write"):
+        write(path)
+    assert path.read_text() == "[a]\n"
 
 
 def test_lock_held_elsewhere_times_out(tmp_path, monkeypatch):

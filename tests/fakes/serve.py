@@ -26,6 +26,19 @@ def running(engine: str = "classic", factors: str = "totp"):
             yield org, sts
 
 
+def config_for(org) -> dict:
+    """The config.json of the demo and the tests: two accounts, the org's AWS app as entry URL."""
+    return {
+        "awsConfigPath": "/.aws/credentials",
+        "outputFormat": "json",
+        "region": "us-east-1",
+        "provider": "okta",
+        "idpEntryUrl": org.app_url,
+        "defaultAccount": "staging",
+        "accounts": {"staging": "123456789012", "production": "210987654321"},
+    }
+
+
 def describe(org, sts) -> dict:
     return {
         "idp_entry_url": org.app_url,
@@ -33,15 +46,7 @@ def describe(org, sts) -> dict:
         "username": org.scenario.username,
         "password": org.scenario.password,
         "totp_secret": org.scenario.totp_secret,
-        "config": {
-            "awsConfigPath": "/.aws/credentials",
-            "outputFormat": "json",
-            "region": "us-east-1",
-            "provider": "okta",
-            "idpEntryUrl": org.app_url,
-            "defaultAccount": "staging",
-            "accounts": {"staging": "123456789012", "production": "210987654321"},
-        },
+        "config": config_for(org),
     }
 
 
