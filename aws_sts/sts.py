@@ -6,6 +6,7 @@ boto3 honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, which the tests and the d
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Optional
 
@@ -24,17 +25,28 @@ class StsResult:
     assumed_role_arn: str
 
 
-def preload() -> None:
-    """Import boto3 in a background thread; the later import then finds it ready."""
-    import threading
-
+def preload(region: Optional[str]) -> None:
+    """Import boto3 and build the STS client in a background thread (~0.25 s), while the browser works."""
     def load():
         try:
-            import boto3  # noqa: F401
-        except Exception:  # the real import, later, reports any problem
+            _saml_client(region)
+        except Exception:  # the real call, later, reports any problem
             pass
 
-    threading.Thread(target=load, name="preload-boto3", daemon=True).start()
+    threading.Thread(target=load, name="preload-sts", daemon=True).start()
+
+
+_SAML_CLIENTS: dict = {}
+_SAML_CLIENTS_LOCK = threading.Lock()
+
+
+def _saml_client(region: Optional[str]):
+    """The unsigned client for AssumeRoleWithSAML, built once per region (clients are thread-safe);
+    the lock makes a caller wait for the preload thread's client instead of building a second one."""
+    with _SAML_CLIENTS_LOCK:
+        if region not in _SAML_CLIENTS:
+            _SAML_CLIENTS[region] = _client(region)
+        return _SAML_CLIENTS[region]
 
 
 def _client(region: Optional[str], credentials: Optional[TemporaryCredentials] = None):
@@ -92,7 +104,7 @@ def _exceeds_max_duration(error: StsError) -> bool:
 
 
 def assume_role_with_saml(assertion: Assertion, role: Role, region: Optional[str], say=None) -> StsResult:
-    client = _client(region)
+    client = _saml_client(region)
     duration = assertion.session_duration or DEFAULT_DURATION
     params = dict(RoleArn=role.arn, PrincipalArn=role.principal_arn, SAMLAssertion=assertion.b64)
     try:

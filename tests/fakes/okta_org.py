@@ -186,6 +186,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        import sys
+
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return  # a browser closed a keep-alive connection: nothing went wrong
+        super().handle_error(request, client_address)
+
 
 class FakeOktaOrg:
     """The fake org. ``with FakeOktaOrg(Scenario(...)) as org: ... org.app_url ...``"""
