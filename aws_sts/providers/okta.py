@@ -19,12 +19,16 @@ ERROR_BOX = ".o-form-has-errors .okta-form-infobox-error"
 
 # -- shared by the Classic and Identity Engine handlers ---------------------------------------------
 
-def next_code(flow: Flow, prompt: str = "Verification code:", allow_empty: bool = False) -> str:
-    """--otp on the first try; later tries (and no --otp) ask, when there is a terminal."""
+def next_code(flow: Flow, prompt="Verification code:", allow_empty: bool = False) -> str:
+    """--otp on the first try; later tries (and no --otp) ask, when there is a terminal.
+
+    prompt: the question, or a function giving it (called only when there is something to ask)."""
     tries = flow.memory.get("code_tries", 0)
     flow.memory["code_tries"] = tries + 1
     if tries == 0 and flow.request.otp:
         return flow.request.otp
+    if callable(prompt):
+        prompt = prompt()
     code = flow.prompts.code(prompt, what="A verification code", how="pass --otp CODE", allow_empty=allow_empty)
     flow.memory.setdefault("codes", []).append(code)
     return code
