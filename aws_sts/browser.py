@@ -109,6 +109,7 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
 
     headless = not debug or not _has_display()
     executable = find_browser(browser_path, headless)
+    _use_node_compile_cache()
     with sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(
@@ -130,6 +131,20 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
                 browser.close()
             except Exception:  # the browser may already be gone (Ctrl-C reaches it too)
                 pass
+
+
+def _use_node_compile_cache() -> None:
+    """Playwright's driver is a Node process that compiles ~10 MB of JavaScript at every start; Node's
+    compile cache (Node >= 22) keeps the result between runs (measured: ~0.3 s -> ~0.25 s). Only
+    Playwright's own code goes there, nothing of the user's."""
+    if "NODE_COMPILE_CACHE" in os.environ:
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "aws-sts" / "node-compile-cache"
+    try:
+        cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return  # a read-only home: start without the cache
+    os.environ["NODE_COMPILE_CACHE"] = str(cache)
 
 
 def _has_display() -> bool:
