@@ -84,16 +84,41 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_INTERRUPTED
     except AwsStsError as exc:
         if debug:
-            import traceback
-
-            traceback.print_exc()
+            _print_traceback(argv)
         print(f"aws-sts: {exc}", file=sys.stderr)
         return exc.exit_code
-    except Exception as exc:  # a bug: one line, unless --debug
+    except Exception as exc:  # a bug: one line (the traceback with --debug)
         if debug:
-            raise
-        print(f"aws-sts: unexpected error: {type(exc).__name__}: {exc}\nRun with --debug for details.", file=sys.stderr)
+            _print_traceback(argv)
+        first = _redact((str(exc).strip().splitlines() or [""])[0][:300], argv)
+        print(f"aws-sts: unexpected error: {type(exc).__name__}: {first}\nRun with --debug for details.",
+              file=sys.stderr)
         return 1
+
+
+def _print_traceback(argv: Sequence[str]) -> None:
+    import traceback
+
+    print(_redact(traceback.format_exc(), argv), file=sys.stderr, end="")
+
+
+def _redact(text: str, argv: Sequence[str]) -> str:
+    """Keep the password and code out of messages: Playwright's call logs quote typed values (fill("...")),
+    and a value given by flag or environment is known here even when the error happened deep inside."""
+    import re
+
+    text = re.sub(r'((?:fill|type|press|press_sequentially|pressSequentially)\()"(?:[^"\\]|\\.)*"', r'\1"[redacted]"', text)
+    secrets = [os.environ.get("AWS_STS_PASSWORD", "")]
+    for i, arg in enumerate(argv):
+        for flag in ("--password", "--otp"):
+            if arg == flag and i + 1 < len(argv):
+                secrets.append(argv[i + 1])
+            elif arg.startswith(flag + "="):
+                secrets.append(arg.split("=", 1)[1])
+    for secret in secrets:
+        if len(secret) >= 3:
+            text = text.replace(secret, "[redacted]")
+    return text
 
 
 def run(argv: Sequence[str]) -> int:

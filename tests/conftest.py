@@ -49,6 +49,7 @@ def sts_server(org_server):
 def sts(sts_server):
     sts_server.calls.clear()
     sts_server.max_session_duration.clear()
+    sts_server.deny_roles.clear()
     return sts_server
 
 

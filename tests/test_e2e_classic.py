@@ -341,11 +341,18 @@ def test_session_duration_over_role_maximum_retries_at_3600(org, sts, home, run_
 
 def test_sts_refusal_is_one_line(org, sts, home, run_cli, login_args):
     org.scenario.factors = "none"
-    org.scenario.roles = [(DEV, "arn:aws:iam::123456789012:saml-provider/Other")]
-    sts.trusted_cert_pem = None
+    sts.deny_roles.add(DEV)  # the role's trust policy refuses the SAML provider
+    result = run_cli(*login_args())
+    assert_failed(result, 1, "AWS STS refused AssumeRoleWithSAML", "AccessDenied", DEV)
+    assert len(result.stderr.strip().splitlines()) == 2  # "Signing in..." and the error
+    assert not (home / ".aws" / "credentials").exists()
+
+
+def test_unreachable_sts(org, sts, home, run_cli, login_args):
+    org.scenario.factors = "none"
     result = run_cli(*login_args(), env={"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:9"})
-    assert_failed(result, 1, "Could not call AWS STS")
-    assert len(result.stderr.strip().splitlines()) <= 3
+    assert_failed(result, 1, "Could not call AWS STS", "127.0.0.1:9")
+    assert len(result.stderr.strip().splitlines()) == 2
 
 
 # -- credentials file ------------------------------------------------------------------------------

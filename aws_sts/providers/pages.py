@@ -22,6 +22,7 @@ from aws_sts.providers import LoginRequest
 
 UNKNOWN = "unknown"
 UNKNOWN_AFTER_MS = 2000  # an unknown form must stay put this long before we give up on it
+ACTION_TIMEOUT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Flow:
 
     def __post_init__(self):
         self.deadline = time.monotonic() + self.request.timeout
+        # A handler's click or fill waits at most this long for its element (Playwright's default is 30 s).
+        self.session.page.set_default_timeout(ACTION_TIMEOUT_MS)
 
     @property
     def page(self):
@@ -102,10 +105,24 @@ class Flow:
                 raise self.fail(f"Okta shows {self.describe_unknown(self, element)}, which aws-sts cannot answer.",
                                 "unknown-page", hint=True)
             self.last_state = state.description or state.name
-            state.handle(self, element)
+            self.act(state, element)
         if not self.session.capture.saml_response:
             raise self.fail("The AWS sign-in form was posted without a SAMLResponse.", "no-saml-response")
         return self.session.capture.saml_response
+
+    def act(self, state: State, element) -> None:
+        """Let the state's handler act. A field or button that is not where the handler expects it (Okta
+        changed its page) ends the run with the failure artifacts, not with Playwright's own error."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        try:
+            state.handle(self, element)
+        except PlaywrightError as exc:
+            if self.session.capture.saml_response:
+                return  # the page moved on to AWS while the handler was still looking at it
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise self.fail(f"aws-sts could not answer {state.description or state.name}: {reason}",
+                            "unexpected-page", hint=True) from None
 
     def open(self, url: str) -> None:
         from playwright.sync_api import Error as PlaywrightError
