@@ -402,11 +402,12 @@ def test_help_lists_config_accounts(run_cli):
     assert "{staging,production}" in result.stdout
 
 
-def test_version_imports_nothing_heavy(cli_env):
-    import subprocess
+@pytest.mark.parametrize("flag", ["--version", "--help"])
+def test_version_and_help_import_nothing_heavy(cli_env, write_config, flag):
     import sys
 
-    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "aws_sts", "--version"], env=cli_env,
+    write_config()
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "aws_sts", flag], env=cli_env,
                             capture_output=True, text=True)
     assert result.returncode == 0 and "aws-sts" in result.stdout
     imported = {line.split("|")[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
