@@ -107,7 +107,7 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
-    headless = not debug or not _has_display()
+    headless = not debug or not has_display()
     executable = find_browser(browser_path, headless)
     _use_node_compile_cache()
     with sync_playwright() as playwright:
@@ -147,7 +147,8 @@ def _use_node_compile_cache() -> None:
     os.environ["NODE_COMPILE_CACHE"] = str(cache)
 
 
-def _has_display() -> bool:
+def has_display() -> bool:
+    """Whether a headed browser can show a window (X11 or Wayland)."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 

@@ -142,6 +142,12 @@ def run(argv: Sequence[str]) -> int:
     from aws_sts.providers import LoginRequest, get_provider
 
     prompts.say(f"Signing in to {account.idp_entry_url} as {username}...")
+    if args.debug:
+        from aws_sts.browser import has_display
+
+        if not has_display():
+            prompts.say("--debug: there is no display, so the browser stays headless; run under xvfb-run "
+                        "(as the Docker image does) to get a headed one. Failure screenshots are saved either way.")
     assertion_b64 = get_provider(cfg.provider).login(LoginRequest(
         entry_url=account.idp_entry_url, username=username, password=password, otp=args.otp, prompts=prompts,
         timeout=cfg.timeout_seconds, debug=args.debug, browser_path=cfg.browser_path,

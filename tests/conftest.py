@@ -26,6 +26,27 @@ AWS_CLI = shutil.which("aws", path=str(BIN)) or shutil.which("aws")
 STAGING, PRODUCTION = "123456789012", "210987654321"
 
 
+def pytest_sessionstart(session):
+    """The end-to-end tests run the *installed* aws-sts (scripts/setup installs it non-editable): stop at
+    once, with the fix, when it is older than the source instead of testing stale code."""
+    import filecmp
+
+    found = subprocess.run([str(BIN / "python"), "-c", "import aws_sts; print(aws_sts.__file__)"], cwd="/",
+                           capture_output=True, text=True)
+    installed = Path(found.stdout.strip()).parent if found.returncode == 0 else None
+    source = Path(__file__).resolve().parents[1] / "aws_sts"
+    if installed is None:
+        pytest.exit("aws-sts is not installed in this environment: run `make test` (or scripts/setup).", 2)
+    if installed.resolve() == source:
+        return  # an editable install
+    stale = [str(p.relative_to(source)) for p in source.rglob("*.py")
+             if not (installed / p.relative_to(source)).exists()
+             or not filecmp.cmp(p, installed / p.relative_to(source), shallow=False)]
+    if stale:
+        pytest.exit(f"The installed aws-sts is older than the source ({', '.join(stale)}): run `make test` "
+                    "(or scripts/setup) to reinstall it.", 2)
+
+
 @pytest.fixture(scope="session")
 def org_server():
     with FakeOktaOrg() as org:

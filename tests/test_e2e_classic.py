@@ -510,3 +510,18 @@ def test_wrong_inline_code_interactive_asks_again(org, sts, home, spawn_cli, log
     assert child.exitstatus == 0
     assert org.events.count("verify:totp:bad") == 1 and "verify:totp:ok" in org.events
     assert "push:sent" not in org.events
+
+
+def test_debug_without_display_stays_headless_and_says_so(org, sts, home, run_cli, login_args):
+    org.scenario.factors = "none"
+    result = run_cli(*login_args(), "--debug", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert_ok(result)
+    assert "no display" in result.stderr and "xvfb-run" in result.stderr
+
+
+def test_debug_failure_shows_traceback_without_secrets(org, sts, home, run_cli):
+    result = run_cli("--username", org.scenario.username, "--password", "wrong-Passw0rd", "--debug",
+                     env={"DISPLAY": ""})
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr and "AuthenticationError" in result.stderr
+    assert "wrong-Passw0rd" not in result.stderr + result.stdout
