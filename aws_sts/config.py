@@ -147,7 +147,7 @@ def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> 
             if own_url is not None:
                 if not isinstance(own_url, str):
                     raise fail(f"{key}.idpEntryUrl", "must be a string")
-                check_url(own_url, lambda expected: fail(f"{key}.idpEntryUrl", expected))
+                check_url(own_url, lambda expected, key=key: fail(f"{key}.idpEntryUrl", expected))
         else:
             raise fail(key, 'must be a 12-digit account number string or {"accountNumber": ..., "idpEntryUrl": ...}')
         if not isinstance(number, str) or not re.fullmatch(r"\d{12}", number):
