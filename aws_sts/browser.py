@@ -98,7 +98,6 @@ class SamlCapture:
 class BrowserSession:
     page: object  # playwright.sync_api.Page
     capture: SamlCapture
-    headless: bool
 
 
 @contextmanager
@@ -125,7 +124,7 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
             context = browser.new_context()
             capture = SamlCapture()
             context.route(SAML_ENDPOINT, capture.handle)
-            yield BrowserSession(context.new_page(), capture, headless)
+            yield BrowserSession(context.new_page(), capture)
         finally:
             try:
                 browser.close()

@@ -57,7 +57,8 @@ def org_server():
 def org(org_server):
     org_server.scenario = Scenario()
     org_server.reset()
-    return org_server
+    yield org_server
+    assert org_server.errors == []  # the fake org itself never failed while handling a request
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +155,12 @@ def aws_cli(home, cli_env, sts):
                               capture_output=True, text=True, timeout=60)
 
     return run
+
+
+def finish(child) -> None:
+    """Wait for a pexpect child to exit, so that its exitstatus/signalstatus are set."""
+    child.wait()
+    child.close()
 
 
 def read_profile(home: Path, profile: str) -> dict:

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from tests.conftest import PRODUCTION, STAGING, read_profile
+from tests.conftest import PRODUCTION, STAGING, finish, read_profile
 from tests.fakes.okta_org import totp_now
 
 DEV = f"arn:aws:iam::{STAGING}:role/Developer"
@@ -128,9 +128,7 @@ def test_push_and_code_interactive_enter_sends_push(org, sts, home, spawn_cli, l
     child.expect("press Enter to send a push")
     child.sendline("")
     child.expect("under the staging-Developer profile")
-    child.expect(r"\$|$")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 0
     assert "push:approved" in org.events
 
@@ -141,8 +139,7 @@ def test_push_and_code_interactive_typed_code(org, sts, home, spawn_cli, login_a
     child.expect("press Enter to send a push")
     child.sendline(totp_now(org.scenario.totp_secret))
     child.expect("under the staging-Developer profile")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 0
     assert "verify:totp:ok" in org.events and "push:sent" not in org.events
 
@@ -172,8 +169,7 @@ def test_wrong_code_interactive_asks_again(org, sts, home, spawn_cli, login_args
     child.expect("Verification code")
     child.sendline(totp_now(org.scenario.totp_secret))
     child.expect("under the staging-Developer profile")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 0
     assert org.events.count("verify:totp:bad") == 2 and "verify:totp:ok" in org.events
 
@@ -184,8 +180,7 @@ def test_wrong_code_three_times_gives_up(org, sts, home, spawn_cli, login_args):
         child.expect("Verification code")
         child.sendline(code)
     child.expect("after 3 tries")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 1
     assert org.events.count("verify:totp:bad") == 3
 
@@ -221,8 +216,7 @@ def test_interactive_username_and_password_prompts(org, sts, home, spawn_cli):
     child.expect("Password")
     child.sendline(org.scenario.password)
     child.expect("under the staging-Developer profile")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 0
 
 
@@ -277,8 +271,7 @@ def test_role_picker(org, sts, home, spawn_cli, login_args):
     child.send("\x1b[B")  # arrow down: Developer -> Admin
     child.send("\r")
     child.expect("under the staging-Admin profile")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 0
     assert [c["params"]["RoleArn"] for c in saml_calls(sts)] == [ADMIN]
 
@@ -432,8 +425,7 @@ def test_ctrl_c_at_prompt(org, sts, home, spawn_cli):
     child.expect("Username")
     child.sendintr()
     child.expect("interrupted")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 130 or child.signalstatus == signal.SIGINT
 
 
@@ -449,8 +441,7 @@ def test_ctrl_c_while_waiting_for_push_leaves_file(org, sts, home, spawn_cli, lo
     assert len(browser_processes) >= 2  # Playwright's driver and Chromium
     os.kill(child.pid, signal.SIGINT)  # to aws-sts alone: it must close the browser itself
     child.expect("interrupted")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 130
     assert (aws / "credentials").read_text() == "[default]\nregion = x\n"
     deadline = time.monotonic() + 10
@@ -505,8 +496,7 @@ def test_wrong_inline_code_interactive_asks_again(org, sts, home, spawn_cli, log
     child.expect("Verification code")
     child.sendline(totp_now(org.scenario.totp_secret))
     child.expect("under the staging-Developer profile")
-    child.wait()
-    child.close()
+    finish(child)
     assert child.exitstatus == 0
     assert org.events.count("verify:totp:bad") == 1 and "verify:totp:ok" in org.events
     assert "push:sent" not in org.events

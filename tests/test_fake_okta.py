@@ -12,23 +12,9 @@ from lxml import etree
 from signxml.exceptions import InvalidSignature, SignXMLException
 
 from tests.fakes import saml_idp
-from tests.fakes.okta_org import (GOOGLE_TOTP_ID, OKTA_TOTP_ID, PUSH_ID, FakeOktaOrg, Scenario, totp_now)
+from tests.fakes.okta_org import (GOOGLE_TOTP_ID, OKTA_TOTP_ID, PUSH_ID, Scenario, totp_now)
 
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
-
-
-@pytest.fixture(scope="module")
-def server():
-    with FakeOktaOrg() as org:
-        yield org
-
-
-@pytest.fixture
-def org(server):
-    server.scenario = Scenario()
-    server.reset()
-    yield server
-    assert server.errors == []
 
 
 def call(org, method, path, body=None, cookies=None, headers=None):
