@@ -1,30 +1,32 @@
 """Write temporary credentials into the AWS shared credentials file.
 
 The file belongs to the user: we replace the keys of one profile and keep every other byte (other
-profiles, comments, order, blank lines, line endings). A file we cannot parse is never rewritten.
-Writes are locked, atomic (temp file + fsync + rename) and leave the file mode 0600.
+profiles, comments, order, blank lines, line endings). A file botocore's configparser would not read is
+never rewritten, nor is anything that is not a regular file. Writes are locked (the lock lives under
+~/.aws/aws-sts/locks, out of the user's sight), atomic (temp file + fsync + rename) and leave mode 0600.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import pathlib
 import re
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from aws_sts import inifile
 from aws_sts.errors import CredentialsFileError
 
 # Format of x_security_token_expires: ISO 8601 in UTC with a "Z", whole seconds
 # (e.g. 2026-11-26T10:00:00Z), as saml2aws writes it and as datetime.fromisoformat reads it (3.11+).
 EXPIRES_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 LOCK_TIMEOUT = 30  # seconds; a writer holds the lock for milliseconds
-
-_SECTION = re.compile(r"\[(?P<name>[^\]]+)\]")
-# Like configparser (which botocore uses): the key ends at the first "=" or ":".
-_OPTION = re.compile(r"(?P<key>[^=:]*?)\s*[=:]")
+_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
 
 
 @dataclass(frozen=True)
@@ -38,34 +40,43 @@ class TemporaryCredentials:
         return f"TemporaryCredentials(access_key_id={self.access_key_id!r}, expiration={self.expiration!r})"
 
 
+_PLACEHOLDER = TemporaryCredentials("x", "x", "x", datetime(2000, 1, 1, tzinfo=timezone.utc))  # preflight
+
+
+def check_profile_name(name: str) -> None:
+    """Refuse a name botocore would not read back as that profile.
+
+    configparser reads "[name]" back as exactly `name` unless the name is empty, holds a line break,
+    is DEFAULT (the shared section, not a profile), or cannot be written as UTF-8 text.
+    """
+    try:
+        name.encode("utf-8")
+        ok = bool(name) and name != inifile.DEFAULT_SECTION and "\n" not in name and "\r" not in name
+    except UnicodeEncodeError:
+        ok = False
+    if not ok:
+        raise CredentialsFileError(f"Cannot write a profile named {name!r}: a profile name must be one line "
+                                   "of text, not empty and not DEFAULT (the credentials file's shared section).")
+
+
 def write_profile(path, profile: str, creds: TemporaryCredentials, *, region: str | None,
                   output: str | None) -> pathlib.Path:
     """Write/replace [profile]; return the real path written (symlink target)."""
     from filelock import FileLock, Timeout  # imported here to keep `aws-sts --help` fast
 
-    if not profile or profile != profile.strip() or any(c in profile for c in "[]\r\n"):
-        raise CredentialsFileError(f"Cannot write a profile named {profile!r}: "
-                                   "use a name without brackets, line breaks or surrounding spaces.")
+    check_profile_name(profile)
     values = _profile_values(creds, region=region, output=output)
-    path = pathlib.Path(os.path.expanduser(os.fspath(path)))
-    real = pathlib.Path(os.path.realpath(path))  # write through a symlink, keep the link
-    shown = str(path) if real == path.absolute() else f"{path} (-> {real})"
-
+    real, shown = _paths(path)
     try:
-        if not real.parent.is_dir():
-            real.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            os.chmod(real.parent, 0o700)  # mkdir's mode goes through the umask: make it exactly 0700
-        lock = FileLock(f"{real}.lock", timeout=LOCK_TIMEOUT, mode=0o600)
-        with lock:
-            try:
-                data = real.read_bytes()
-            except FileNotFoundError:
-                data = b""
-            text = _decode(data, shown)
-            new_text = update_profile_text(text, profile, values, shown)
+        _make_folders(real.parent)
+        lock = _lock_path(real)
+        with FileLock(str(lock), timeout=LOCK_TIMEOUT, mode=0o600):
+            _remove_leftovers(real)
+            text = _decode(_read(real, shown) or b"", shown)
+            new_text = _new_text(text, profile, values, shown)
             _atomic_write(real, new_text.encode("utf-8"))
     except Timeout:
-        raise CredentialsFileError(f"{shown} is locked by another process ({real}.lock); "
+        raise CredentialsFileError(f"{shown} is locked by another process ({lock}); "
                                    "try again in a moment.") from None
     except OSError as exc:
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
@@ -74,21 +85,124 @@ def write_profile(path, profile: str, creds: TemporaryCredentials, *, region: st
     return real
 
 
-def check_file(path) -> None:
-    """Raise CredentialsFileError now if `path` could not be updated later (unparsable, unreadable).
+def preflight(path, profile: str | None = None) -> None:
+    """Raise CredentialsFileError now if write_profile(path, profile, ...) would fail later.
 
-    Lets the CLI stop before the browser login instead of after it. A missing file is fine.
+    Lets the CLI stop before the sign-in instead of after it. Creates and changes nothing.
+    A missing file is fine when its folder can be made and written.
     """
+    if profile is not None:
+        check_profile_name(profile)
+    real, shown = _paths(path)
+    data = _read(real, shown)
+    if data is not None and profile is not None:  # a dry run, with the keys every write sets
+        _new_text(_decode(data, shown), profile, _profile_values(_PLACEHOLDER, region=None, output=None), shown)
+    elif data is not None:
+        try:
+            inifile.parse(inifile.split_lines(_decode(data, shown)))
+        except inifile.IniError as exc:
+            raise _parse_error(shown, exc) from None
+    problem = _unwritable(real.parent)
+    if problem:
+        raise CredentialsFileError(f"Cannot write {shown}: {problem}.\n"
+                                   "Fix that, or point AWS_SHARED_CREDENTIALS_FILE at another file.")
+    # The lock goes to ~/.aws/aws-sts/locks when that can be made, else into the folder just checked.
+
+
+def check_file(path) -> None:
+    """The former name of preflight(path) (no profile name to check)."""
+    preflight(path)
+
+
+def _paths(path) -> tuple[pathlib.Path, str]:
+    """The real path (symlinks resolved: we write through a link and keep it) and how to show it."""
     path = pathlib.Path(os.path.expanduser(os.fspath(path)))
     real = pathlib.Path(os.path.realpath(path))
-    shown = str(path) if real == path.absolute() else f"{path} (-> {real})"
+    return real, str(path) if real == path.absolute() else f"{path} (-> {real})"
+
+
+def _read(real: pathlib.Path, shown: str) -> bytes | None:
+    """The file's bytes, or None when it does not exist. Only a regular file is ever opened: opening a
+    FIFO blocks, and a device is not a file to rewrite."""
     try:
-        data = real.read_bytes()
-    except FileNotFoundError:
-        return
+        _require_regular(os.stat(real), shown)
+        fd = os.open(real, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except (FileNotFoundError, NotADirectoryError):  # no file (yet): the folder checks say more
+        return None
     except OSError as exc:
         raise CredentialsFileError(f"Could not read {shown}: {exc.strerror or exc}.") from None
-    _parse(_split_lines(_decode(data, shown)), shown)
+    try:
+        _require_regular(os.fstat(fd), shown)  # it may have been swapped since the stat
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    except OSError as exc:
+        raise CredentialsFileError(f"Could not read {shown}: {exc.strerror or exc}.") from None
+    finally:
+        os.close(fd)
+
+
+def _require_regular(info: os.stat_result, shown: str) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not a regular file")
+        raise CredentialsFileError(f"{shown} is {kind}, not a regular file: it was left alone.\n"
+                                   "Point AWS_SHARED_CREDENTIALS_FILE (or awsConfigPath) at a regular file.")
+
+
+def _unwritable(folder: pathlib.Path) -> str | None:
+    """Why files cannot be created in `folder` (made first if missing), or None. Changes nothing."""
+    probe = folder
+    while not os.path.lexists(probe):  # the folder that mkdir would create the rest in
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{probe} is not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"the folder {probe} is not writable"
+    return None
+
+
+def _make_folders(folder: pathlib.Path) -> None:
+    """Create `folder` and any missing parents 0700 (like ~/.aws); leave existing ones alone."""
+    missing = []
+    while not os.path.lexists(folder):
+        missing.append(folder)
+        folder = folder.parent
+    for new in reversed(missing):
+        try:
+            new.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # a concurrent writer made it a moment ago
+        os.chmod(new, 0o700)  # mkdir's mode goes through the umask: make it exactly 0700
+
+
+def _lock_path(real: pathlib.Path) -> pathlib.Path:
+    """~/.aws/aws-sts/locks/<sha256 of the real path>.lock: every writer of one file takes the same lock
+    and the user's folder stays clean. Where that folder cannot be made (HOME read-only, e.g. in some
+    containers) the lock goes beside the file, as it used to."""
+    home = pathlib.Path(os.path.expanduser("~"))
+    folder = home / ".aws" / "aws-sts" / "locks"
+    try:
+        if not home.is_dir():
+            raise NotADirectoryError(home)  # make folders inside HOME, never HOME itself
+        _make_folders(folder)
+    except OSError:
+        return real.with_name(real.name + ".lock")
+    return folder / (hashlib.sha256(os.fsencode(real)).hexdigest() + ".lock")
+
+
+def _remove_leftovers(real: pathlib.Path) -> None:
+    """Remove temp files of writers killed before their rename. Called under the lock: a live writer
+    holds it while its temp file exists, so any temp file found now is a leftover."""
+    leftover = re.compile(re.escape(f".{real.name}.") + r"[a-z0-9_]{8}\.tmp")  # _atomic_write's names
+    for entry in os.scandir(real.parent):
+        if leftover.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                pass
 
 
 def _profile_values(creds: TemporaryCredentials, *, region, output) -> list[tuple[str, str]]:
@@ -112,107 +226,25 @@ def _decode(data: bytes, shown: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
+        line = len(re.findall(rb"\r\n|\r|\n", data[:exc.start])) + 1
         raise CredentialsFileError(f"{shown}, line {line}: not UTF-8 text. The file was not changed; "
                                    "fix or move it, then run again.") from None
 
 
-def update_profile_text(text: str, profile: str, values: list[tuple[str, str]], shown: str = "") -> str:
-    """Return text with [profile] holding `values`; everything else is kept as it was."""
-    lines = _split_lines(text)
-    nl = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
-    sections = _parse(lines, shown)
-
-    if profile not in sections:
-        if lines and not lines[-1].endswith("\n"):
-            lines[-1] += nl
-        if lines and lines[-1].strip():
-            lines.append(nl)  # one blank line between the last section and ours
-        lines.append(f"[{profile}]{nl}")
-        lines.extend(f"{key} = {value}{nl}" for key, value in values)
-        return "".join(lines)
-
-    keys, last = sections[profile]
-    replaced: dict[int, tuple[int, str]] = {}  # first line -> (line after its continuation, new line)
-    missing = []
-    for key, value in values:
-        if key in keys:
-            start, end = keys[key]
-            replaced[start] = (end, f"{key} = {value}{nl}")
-        else:
-            missing.append(f"{key} = {value}{nl}")
-    out, i = [], 0
-    while i < len(lines):
-        if i in replaced:
-            end, new_line = replaced[i]
-            out.append(new_line)
-            i = end
-        else:
-            out.append(lines[i])
-            i += 1
-        # Missing keys go right after the section's last key (or its header): trailing blank lines
-        # and comments usually introduce the next section, so they stay below.
-        if i == last and missing:
-            if not out[-1].endswith("\n"):
-                out[-1] += nl
-            out.extend(missing)
-    return "".join(out)
+def _parse_error(shown: str, error: inifile.IniError) -> CredentialsFileError:
+    # Never quote the line: it may hold a secret key.
+    return CredentialsFileError(f"{shown}, line {error.line}: {error.what}. The file was not changed; "
+                                "fix or move it, then run again.")
 
 
-def _split_lines(text: str) -> list[str]:
-    """Lines with their own endings, so that "".join(lines) == text (str.splitlines also splits on
-    characters configparser does not treat as line ends)."""
-    lines = text.split("\n")
-    return [line + "\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
-
-
-def _parse(lines: list[str], shown: str) -> dict[str, tuple[dict[str, tuple[int, int]], int]]:
-    """Check the file the way botocore's configparser would and map it out.
-
-    Returns {section: ({key: (first line, line after its continuation lines)}, line after the last
-    key or the header)}, with 0-based line indexes. Raises CredentialsFileError naming the line.
-    """
-
-    def fail(number: int, what: str):
-        # Never quote the line: it may hold a secret key.
-        raise CredentialsFileError(f"{shown}, line {number}: {what}. The file was not changed; "
-                                   "fix or move it, then run again.")
-
-    sections: dict[str, tuple[dict[str, tuple[int, int]], int]] = {}
-    header_line: dict[str, int] = {}
-    current = None  # (keys, name) of the section being read
-    key, key_indent = None, 0  # the key a more indented line would continue, and its indent
-    for index, raw in enumerate(lines):
-        line = raw.rstrip("\r\n")
-        stripped = line.strip()
-        if not stripped or stripped[0] in "#;":
-            continue
-        indent = len(line) - len(line.lstrip())
-        if key is not None and indent > key_indent:
-            current[0][key] = (current[0][key][0], index + 1)
-            sections[current[1]] = (current[0], index + 1)
-            continue
-        section = _SECTION.fullmatch(stripped)
-        if section:
-            name = section["name"]
-            if name in sections:
-                fail(index + 1, f"[{name}] appears a second time (first on line {header_line[name]})")
-            header_line[name] = index + 1
-            current, key = ({}, name), None
-            sections[name] = (current[0], index + 1)
-            continue
-        option = _OPTION.match(stripped)
-        if not option or not option["key"]:
-            fail(index + 1, "expected [section], key = value, or a # comment")
-        if current is None:
-            fail(index + 1, "a key comes before any [section]")
-        key, key_indent = option["key"].lower(), indent  # configparser: keys are case-insensitive
-        if key in current[0]:
-            fail(index + 1, f"{key} appears twice in [{current[1]}] "
-                            f"(first on line {current[0][key][0] + 1})")
-        current[0][key] = (index, index + 1)
-        sections[current[1]] = (current[0], index + 1)
-    return sections
+def _new_text(text: str, profile: str, values: list[tuple[str, str]], shown: str) -> str:
+    try:
+        return inifile.set_keys(text, profile, values)
+    except inifile.IniError as exc:
+        raise _parse_error(shown, exc) from None
+    except inifile.UnsafeEdit:
+        raise CredentialsFileError(f"{shown}: writing [{profile}] would change how botocore reads the rest of "
+                                   "the file. The file was not changed; edit or move it, then run again.") from None
 
 
 def _atomic_write(real: pathlib.Path, data: bytes) -> None:
