@@ -2,31 +2,43 @@
 
 Both shapes of `accounts` that the original Node tool accepted load:
   {"staging": "123456789012"}  and  {"staging": {"accountNumber": "123456789012", "idpEntryUrl": "..."}}
-Every error names the file, the key and what was expected.
+Every error names the file, the key and what was expected. A value that would fail later (in the
+browser, in the credentials file, in argparse, in botocore) fails here, before anything else happens.
+Messages echo a value only shortened and escaped, and never a URL that may hold a password.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
-from urllib.parse import urlsplit
+from typing import Callable, Mapping, Optional
 
+from aws_sts import urls
 from aws_sts.errors import ConfigError
+from aws_sts.urls import is_loopback  # noqa: F401  (public: part of this module's API)
 
-KNOWN_KEYS = {
-    "awsConfigPath", "outputFormat", "region", "provider", "idpEntryUrl", "defaultAccount", "accounts",
-    "browserPath", "timeoutSeconds",
-}
+KNOWN_KEYS = {"awsConfigPath", "outputFormat", "region", "provider", "idpEntryUrl", "defaultAccount", "accounts",
+              "browserPath", "timeoutSeconds"}
 ACCOUNT_KEYS = {"accountNumber", "idpEntryUrl"}
 PROVIDERS = ("okta",)
+OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")  # the AWS CLI's `output` values
 DEFAULT_AWS_CONFIG_PATH = "/.aws/credentials"
 SYSTEM_CONFIG = Path("/etc/aws-sts/config.json")
+
+MAX_FILE_BYTES = 1024 * 1024  # a real config is a few hundred bytes; /dev/zero or a log file is not one
+MAX_PATH = 2048
+MAX_NAME = 48
+MAX_SHOWN = 60  # the most of a value an error message echoes
+MAX_WARNINGS = 3
+TIMEOUT_RANGE = (1, 3600)
+# us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
+_REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]{1,12}){1,3}-[0-9]{1,2}")
+_ACCOUNT_NUMBER = re.compile(r"[0-9]{12}")
+_NAME_PUNCTUATION = "-_.+=@,"
 
 
 @dataclass(frozen=True)
@@ -81,49 +93,61 @@ def find_config(explicit: Optional[str], environ: Mapping[str, str] = os.environ
         if path.is_file():
             return path
     raise ConfigError(
-        "No config.json found (looked in: " + ", ".join(str(p) for p in candidates) + ").\n"
+        "No config.json found (looked in: " + ", ".join(_where(p) for p in candidates) + ").\n"
         "Pass --config FILE or set AWS_STS_CONFIG; config.example.json shows the format."
     )
 
 
 def load(explicit: Optional[str] = None, environ: Mapping[str, str] = os.environ) -> Config:
     path = find_config(explicit, environ)
+    where = _where(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as file:
+            raw = file.read(MAX_FILE_BYTES + 1)  # bounded: never read a huge file or a device whole
     except FileNotFoundError:
-        raise ConfigError(f"Config file {path} does not exist. Pass --config FILE or set AWS_STS_CONFIG.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"Cannot read config file {path}: {exc}") from None
+        raise ConfigError(f"Config file {where} does not exist. Pass --config FILE or set AWS_STS_CONFIG.") from None
+    except OSError as exc:
+        raise ConfigError(f"Cannot read config file {where}: {exc.strerror or type(exc).__name__}.") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ConfigError(f"{where}: larger than 1 MB, so not a config file. Check --config / AWS_STS_CONFIG.")
     try:
-        data = json.loads(text)
+        data = json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{where}: not UTF-8 text (byte {exc.start + 1}). Save it as UTF-8.") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+        raise ConfigError(f"{where}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}.") from None
+    except RecursionError:
+        raise ConfigError(f"{where}: JSON nested too deeply to be a config file.") from None
+    except ValueError:  # e.g. a number with thousands of digits
+        raise ConfigError(f"{where}: not valid JSON (a number is too long).") from None
     return parse(data, path, environ)
 
 
 def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> Config:
     def fail(key: str, expected: str) -> ConfigError:
-        return ConfigError(f"{path}: key '{key}' {expected}.")
+        return ConfigError(f"{_where(path)}: key '{key}' {expected}.")
 
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a JSON object at the top level.")
-    for key in sorted(set(data) - KNOWN_KEYS):
-        print(f"aws-sts: warning: {path}: unknown key '{key}' is ignored.", file=sys.stderr)
+        raise ConfigError(f"{_where(path)}: expected a JSON object at the top level.")
+    unknown = sorted(str(key) for key in data if key not in KNOWN_KEYS)
+    try:  # warnings come out even when a later key fails: a misspelt key often explains the error
+        return _parse(data, path, environ, fail, unknown)
+    finally:
+        _warn_unknown(path, unknown)
 
-    def get_str(key: str, required: bool = False, default: Optional[str] = None) -> Optional[str]:
+
+def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
+    def get_str(key: str, max_length: int, default: Optional[str] = None, required: bool = False):
         if key not in data:
             if required:
                 raise fail(key, "is missing")
             return default
-        value = data[key]
-        if not isinstance(value, str) or not value.strip():
-            raise fail(key, f"must be a non-empty string, got {json.dumps(value)}")
-        return value
+        return _check_text(data[key], max_length, lambda expected: fail(key, expected))
 
-    provider = get_str("provider", default="okta")
+    provider = get_str("provider", 16, default="okta")
     if provider not in PROVIDERS:
-        raise fail("provider", f"must be one of {', '.join(PROVIDERS)}, got \"{provider}\"")
-    top_url = get_str("idpEntryUrl")
+        raise fail("provider", f"must be one of {', '.join(PROVIDERS)}, got {shown(provider)}")
+    top_url = get_str("idpEntryUrl", urls.MAX_LENGTH)
     if top_url is not None:
         check_url(top_url, lambda expected: fail("idpEntryUrl", expected))
 
@@ -132,46 +156,31 @@ def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> 
         raise fail("accounts", "is missing")
     if not isinstance(raw_accounts, dict) or not raw_accounts:
         raise fail("accounts", 'must be an object such as {"staging": "123456789012"}')
-    accounts = {}
-    for name, value in raw_accounts.items():
-        key = f"accounts.{name}"
-        if isinstance(value, str):
-            number, own_url = value, None
-        elif isinstance(value, dict):
-            for extra in sorted(set(value) - ACCOUNT_KEYS):
-                print(f"aws-sts: warning: {path}: unknown key '{key}.{extra}' is ignored.", file=sys.stderr)
-            number = value.get("accountNumber")
-            if number is None:
-                raise fail(f"{key}.accountNumber", "is missing")
-            own_url = value.get("idpEntryUrl")
-            if own_url is not None:
-                if not isinstance(own_url, str):
-                    raise fail(f"{key}.idpEntryUrl", "must be a string")
-                check_url(own_url, lambda expected, key=key: fail(f"{key}.idpEntryUrl", expected))
-        else:
-            raise fail(key, 'must be a 12-digit account number string or {"accountNumber": ..., "idpEntryUrl": ...}')
-        if not isinstance(number, str) or not re.fullmatch(r"\d{12}", number):
-            raise fail(key if isinstance(value, str) else f"{key}.accountNumber",
-                       f"must be a 12-digit AWS account number as a string, got {json.dumps(number)}")
-        url = own_url or top_url
-        if url is None:
-            raise fail("idpEntryUrl", f"is missing (needed by account '{name}', which has none of its own)")
-        accounts[name] = Account(name=name, number=number, idp_entry_url=url, has_own_entry_url=own_url is not None)
+    accounts = {name: _account(name, value, top_url, fail, unknown) for name, value in raw_accounts.items()}
 
-    default_account = get_str("defaultAccount", required=True)
+    default_account = get_str("defaultAccount", MAX_NAME * 2, required=True)
     if default_account not in accounts:
-        raise fail("defaultAccount", f"must be one of the accounts ({', '.join(accounts)}), got \"{default_account}\"")
+        raise fail("defaultAccount", f"must be one of the accounts ({_names(list(accounts))}), "
+                                     f"got {shown(default_account)}")
 
-    output_format = get_str("outputFormat")
-    region = get_str("region")
-    browser_path = get_str("browserPath")
-    timeout = data.get("timeoutSeconds", 120)
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise fail("timeoutSeconds", "must be a positive number of seconds")
+    output_format = get_str("outputFormat", 16)
+    if output_format is not None and output_format not in OUTPUT_FORMATS:
+        raise fail("outputFormat", f"must be one of {', '.join(OUTPUT_FORMATS)}, got {shown(output_format)}")
+    region = get_str("region", 32)
+    if region is not None and not _REGION.fullmatch(region):
+        raise fail("region", f"must be an AWS region such as us-east-1, got {shown(region)}")
+    browser_path = get_str("browserPath", MAX_PATH)
+    aws_config_path = get_str("awsConfigPath", MAX_PATH, default=DEFAULT_AWS_CONFIG_PATH)
+    if aws_config_path.endswith("/"):
+        raise fail("awsConfigPath", f"must name a file, not a directory, got {shown(aws_config_path)}")
+    timeout, (low, high) = data.get("timeoutSeconds", 120), TIMEOUT_RANGE
+    # `low <= timeout <= high` is False for NaN and the infinities json.loads accepts, and safe for huge ints.
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not low <= timeout <= high:
+        raise fail("timeoutSeconds", f"must be a number of seconds from {low} to {high}, got {shown(timeout)}")
 
     return Config(
         path=path,
-        credentials_path=credentials_path(get_str("awsConfigPath", default=DEFAULT_AWS_CONFIG_PATH), environ),
+        credentials_path=credentials_path(aws_config_path, environ),
         output_format=output_format,
         region=region,
         provider=provider,
@@ -181,6 +190,56 @@ def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> 
         browser_path=browser_path,
         timeout_seconds=float(timeout),
     )
+
+
+def _account(name: str, value: object, top_url: Optional[str], fail, unknown: list) -> Account:
+    name_problem = _name_problem(name)
+    if name_problem:
+        raise fail("accounts", f"has an account name {shown(name)} that {name_problem}")
+    key = f"accounts.{name}"
+    if isinstance(value, str):
+        number, own_url, number_key = value, None, key
+    elif isinstance(value, dict):
+        unknown.extend(f"{key}.{extra}" for extra in sorted(str(k) for k in value if k not in ACCOUNT_KEYS))
+        number_key = f"{key}.accountNumber"
+        if "accountNumber" not in value:
+            raise fail(number_key, "is missing")
+        number, own_url = value["accountNumber"], value.get("idpEntryUrl")
+        if own_url is not None:
+            own_url = _check_text(own_url, urls.MAX_LENGTH, lambda expected: fail(f"{key}.idpEntryUrl", expected))
+            check_url(own_url, lambda expected: fail(f"{key}.idpEntryUrl", expected))
+    else:
+        raise fail(key, 'must be a 12-digit account number string or {"accountNumber": ..., "idpEntryUrl": ...}')
+    if not isinstance(number, str) or not _ACCOUNT_NUMBER.fullmatch(number):
+        raise fail(number_key, f"must be a 12-digit AWS account number as a string, got {shown(number)}")
+    url = own_url or top_url
+    if url is None:
+        raise fail("idpEntryUrl", f"is missing (needed by account '{name}', which has none of its own)")
+    return Account(name=name, number=number, idp_entry_url=url, has_own_entry_url=own_url is not None)
+
+
+def _name_problem(name: str) -> Optional[str]:
+    """Names become --account choices, profile names `<account>-<role>` ([section] headers) and the
+    ACCOUNT part of --role ACCOUNT/ROLE; anything that would break one of these is refused."""
+    if not isinstance(name, str) or not name or len(name) > MAX_NAME:
+        return f"is not 1 to {MAX_NAME} characters long"
+    if not all(c.isalnum() or c in _NAME_PUNCTUATION for c in name):
+        return f"has characters other than letters, digits and {' '.join(_NAME_PUNCTUATION)}"
+    if name.startswith("-"):
+        return "starts with '-' (it would read as an option)"
+    if name == "DEFAULT" or _ACCOUNT_NUMBER.fullmatch(name):
+        return "is reserved (DEFAULT, or a 12-digit number that reads as an account id)"
+    return None
+
+
+def _check_text(value: object, max_length: int, fail: Callable[[str], ConfigError]) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise fail(f"must be a non-empty string, got {shown(value)}")
+    if len(value) > max_length:
+        raise fail(f"is {len(value)} characters long; at most {max_length} are allowed")
+    if not value.isprintable():
+        raise fail(f"contains a line break, tab or other control character: {shown(value)}")
+    return value
 
 
 def credentials_path(aws_config_path: str, environ: Mapping[str, str] = os.environ) -> Path:
@@ -193,19 +252,48 @@ def credentials_path(aws_config_path: str, environ: Mapping[str, str] = os.envir
     return Path(home) / aws_config_path.lstrip("/")
 
 
-def check_url(url: str, fail) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
+def check_url(url: str, fail: Callable[[str], Exception]) -> None:
+    """Raise fail(expected) unless `url` is an entry URL the browser reads as Python does (aws_sts.urls)."""
+    problem = urls.problem(url)
+    if problem is None:
         return
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return  # the bundled demo and the tests run the fake Okta org on 127.0.0.1
-    raise fail(f"must be an https:// URL (plain http only for localhost), got \"{url}\"")
+    if "@" in url:  # the part before an '@' may be a password: such a URL is never echoed
+        raise fail(problem)
+    raise fail(f"{problem}, got {shown(url)}")
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as a message may echo it: escaped like repr, at most `limit` characters, never with an '@'."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) < 10 ** 18):
+        return repr(value)
+    if not isinstance(value, str):
+        return {int: "a very large number", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    if "@" in value:  # user:password@host, or a password pasted by mistake
+        return "a value with '@' (not shown: it may hold a password)"
+    text = value[:limit]
+    while len(repr(text)) > limit + 2:  # escapes count too
+        text = text[:-1]
+    return repr(text) + ("…" if len(text) < len(value) else "")
+
+
+def _where(path: object) -> str:
+    """The config path as messages show it: the end of a long one, escaped when it holds odd characters."""
+    text = str(path)
+    if len(text) > 120:
+        text = "…" + text[-119:]
+    return text if text.isprintable() else repr(text)
+
+
+def _names(names: list) -> str:
+    listed = [name if len(name) <= 24 else name[:23] + "…" for name in names[:5]]
+    return ", ".join(listed) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _warn_unknown(path: Path, keys: list) -> None:
+    for key in keys[:MAX_WARNINGS]:
+        print(f"aws-sts: warning: {_where(path)}: unknown key {shown(key)} is ignored.", file=sys.stderr)
+    if len(keys) > MAX_WARNINGS:
+        print(f"aws-sts: warning: {_where(path)}: and {len(keys) - MAX_WARNINGS} more unknown keys are ignored.",
+              file=sys.stderr)

@@ -108,3 +108,112 @@ def test_example_config_loads(tmp_path):
     example = Path(__file__).parents[1] / "config.example.json"
     cfg = config.load(str(example), environ={"HOME": str(tmp_path)})
     assert cfg.default_account in cfg.accounts
+
+
+# Values that pass a type check but would fail later (in the browser, the credentials file, argparse,
+# botocore) fail at load, naming the key and echoing at most a short, escaped piece of the value.
+@pytest.mark.parametrize("change, key", [
+    ({"region": "us-east-1\n[evil]"}, "region"),
+    ({"region": "mars-1"}, "region"),
+    ({"region": "us-east-\u0661"}, "region"),
+    ({"outputFormat": "xml"}, "outputFormat"),
+    ({"outputFormat": "json\r\nregion = x"}, "outputFormat"),
+    ({"timeoutSeconds": float("nan")}, "timeoutSeconds"),
+    ({"timeoutSeconds": float("inf")}, "timeoutSeconds"),
+    ({"timeoutSeconds": 1e308}, "timeoutSeconds"),
+    ({"timeoutSeconds": 0}, "timeoutSeconds"),
+    ({"timeoutSeconds": True}, "timeoutSeconds"),
+    ({"timeoutSeconds": "60"}, "timeoutSeconds"),
+    ({"awsConfigPath": "/.aws/cre\x00dentials"}, "awsConfigPath"),
+    ({"awsConfigPath": "/.aws/"}, "awsConfigPath"),
+    ({"browserPath": "/usr/bin/chromium\n"}, "browserPath"),
+    ({"browserPath": "/" + "x" * 5000}, "browserPath"),
+    ({"accounts": {"staging": "١٢٣٤٥٦٧٨٩٠١٢"}}, "accounts.staging"),
+    ({"accounts": {"staging": "123456789012\n"}}, "accounts.staging"),
+    ({"accounts": {"DEFAULT": "123456789012"}, "defaultAccount": "DEFAULT"}, "accounts"),
+    ({"accounts": {"a b": "123456789012"}, "defaultAccount": "a b"}, "accounts"),
+    ({"accounts": {"a[b]": "123456789012"}, "defaultAccount": "a[b]"}, "accounts"),
+    ({"accounts": {"-x": "123456789012"}, "defaultAccount": "-x"}, "accounts"),
+    ({"accounts": {"100%": "123456789012"}, "defaultAccount": "100%"}, "accounts"),
+    ({"accounts": {"x" * 49: "123456789012"}, "defaultAccount": "x" * 49}, "accounts"),
+    ({"idpEntryUrl": "https://example.okta.com\\@evil.com/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://127.1/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://0x7f.0.0.1/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://2130706433/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://127.0.0.1./"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://127.0.0.1.evil.com/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://loc%61lhost/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http://LOCALHOST/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "http:\\\\localhost/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "https://exa\tmple.okta.com/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "https://example.okta.com:0/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "https://example.okta.com:08443/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "https://xn--a.com/"}, "idpEntryUrl"),
+    ({"idpEntryUrl": "https://[0:0:0:0:0:0:0:1]/"}, "idpEntryUrl"),
+    ({"accounts": {"staging": {"accountNumber": "123456789012", "idpEntryUrl": "http://[::ffff:7f00:1]/"}}},
+     "accounts.staging.idpEntryUrl"),
+])
+def test_values_that_would_fail_later_fail_at_load(tmp_path, change, key):
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, dict(BASE, **change))
+    message = str(info.value)
+    assert f"key '{key}'" in message
+    assert len(message) < 300 and "\n" not in message and "\t" not in message and "\x00" not in message
+
+
+@pytest.mark.parametrize("url", [
+    "http://localhost:8080/home/amazon_aws/x/272", "http://127.0.0.2/x", "http://[::1]:9000/x",
+    "https://xn--nxasmq6b.example.com/x", "https://10.1.2.3:8443/x", "https://[2001:db8::1]/x",
+])
+def test_canonical_entry_urls_load(tmp_path, url):
+    assert load(tmp_path, dict(BASE, idpEntryUrl=url)).idp_entry_url == url
+
+
+@pytest.mark.parametrize("change", [
+    {"idpEntryUrl": "https://alice:s3cretPW@example.okta.com/x"},
+    {"idpEntryUrl": "https://alice:s3cretPW@example.okta.com/x\n"},  # fails the control-character check first
+    {"idpEntryUrl": "http://alice:s3cretPW@127.0.0.1\\@example.okta.com/"},
+    {"accounts": {"staging": {"accountNumber": "123456789012", "idpEntryUrl": "https://alice:s3cretPW@x.com/"}}},
+    {"browserPath": "https://alice:s3cretPW@x.com/\t"},
+    {"defaultAccount": "alice:s3cretPW@x"},
+])
+def test_a_password_is_never_echoed(tmp_path, change):
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, dict(BASE, **change))
+    assert "s3cretPW" not in str(info.value) and "alice" not in str(info.value)
+
+
+def test_a_megabyte_value_is_echoed_short(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, dict(BASE, defaultAccount="A" * 200_000 + "\x1b[2J"))
+    assert "'defaultAccount'" in str(info.value) and len(str(info.value)) < 300
+
+
+@pytest.mark.parametrize("content, words", [
+    (b" " * (1024 * 1024 + 1), ["larger than 1 MB"]),
+    (b"[" * 100_000 + b"]" * 100_000, ["nested too deeply"]),
+    (b'{"timeoutSeconds": ' + b"9" * 5000 + b"}", ["number is too long"]),
+    (b'{"a": "\xff"}', ["not UTF-8"]),
+])
+def test_unusable_files_name_the_file(tmp_path, content, words):
+    path = tmp_path / "config.json"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        config.load(str(path), environ={"HOME": str(tmp_path)})
+    assert str(path) in str(info.value) and all(word in str(info.value) for word in words)
+    assert len(str(info.value)) < 300
+
+
+def test_a_directory_or_a_byte_order_mark(tmp_path):
+    with pytest.raises(ConfigError, match="Cannot read"):
+        config.load(str(tmp_path), environ={})
+    path = tmp_path / "config.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(BASE).encode())  # as Windows editors save it
+    assert config.load(str(path), environ={"HOME": str(tmp_path)}).region == "us-east-1"
+
+
+def test_many_unknown_keys_warn_briefly(tmp_path, capsys):
+    load(tmp_path, dict(BASE, **{f"extra{i}\n": i for i in range(1000)}))
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 4 and "and 997 more unknown keys" in err[-1]
+    assert all("\n" not in line and len(line) < 200 for line in err)
