@@ -1,14 +1,25 @@
 """AWS STS with boto3: AssumeRoleWithSAML, the optional second hop, duration limits.
 
 boto3 honours AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL, which the tests and the demo use.
+
+Retries are ours, not botocore's (its clients make one attempt): an answer botocore cannot parse, a 5xx,
+throttling and a lost connection all go through one loop bounded by the phase's deadline (timeoutSeconds).
+Each attempt runs in a worker thread that the caller stops waiting for when the deadline comes, so an STS
+that accepts the connection and then says nothing cannot hold the CLI past it.
+
+No message and no exception chain carries the assertion or issued keys: botocore's ResponseParserError
+quotes the raw body (which may hold a secret key), so errors are summarised and raised outside any
+`except` block, with nothing attached.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import threading
+import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from aws_sts.credentials import TemporaryCredentials
 from aws_sts.errors import StsError
@@ -16,6 +27,15 @@ from aws_sts.saml import Assertion, Role
 
 DEFAULT_DURATION = 3600
 CHAINED_MAX_DURATION = 3600  # AWS caps role-chaining sessions at one hour
+DEFAULT_TIMEOUT = 120.0  # the config's timeoutSeconds default
+MAX_ATTEMPTS = 3  # botocore's standard mode makes 3 too
+BACKOFF_SECONDS = 0.5  # full jitter: wait up to 0.5 s, then up to 1 s (the tests set 0)
+CONNECT_TIMEOUT, READ_TIMEOUT = 10.0, 30.0  # per attempt, never more than the phase's timeout
+# Error codes AWS uses for "slow down", retried like a 5xx.
+THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
+              "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown",
+              "PriorRequestNotComplete", "TransientError"}
+WHAT_TO_DO = "try again; if it keeps happening, check your network, any proxy, and AWS_ENDPOINT_URL_STS."
 
 
 @dataclass(frozen=True)
@@ -25,49 +45,70 @@ class StsResult:
     assumed_role_arn: str
 
 
-def preload(region: Optional[str]) -> None:
+def preload(region: Optional[str], *, timeout: float = DEFAULT_TIMEOUT) -> None:
     """Import boto3 and build the STS client in a background thread (~0.25 s), while the browser works."""
     def load():
         try:
-            _saml_client(region)
+            _client(region, None, timeout)
         except Exception:  # the real call, later, reports any problem
             pass
 
     threading.Thread(target=load, name="preload-sts", daemon=True).start()
 
 
-_SAML_CLIENTS: dict = {}
-_SAML_CLIENTS_LOCK = threading.Lock()
+# --- clients --------------------------------------------------------------------------------------------
+
+_CLIENTS: dict = {}
+_SESSION: list = []  # the one boto3 session, made on first use
+# boto3 sessions are not thread-safe (clients are): every client is made under this lock, which also makes
+# a caller wait for the preload thread's client instead of building a second one.
+_LOCK = threading.Lock()
 
 
-def _saml_client(region: Optional[str]):
-    """The unsigned client for AssumeRoleWithSAML, built once per region (clients are thread-safe);
-    the lock makes a caller wait for the preload thread's client instead of building a second one."""
-    with _SAML_CLIENTS_LOCK:
-        if region not in _SAML_CLIENTS:
-            _SAML_CLIENTS[region] = _client(region)
-        return _SAML_CLIENTS[region]
-
-
-def _client(region: Optional[str], credentials: Optional[TemporaryCredentials] = None):
+def _session():
     import boto3
     import botocore.session
+    from botocore.configprovider import ConstantProvider
+
+    if not _SESSION:
+        # Our own botocore session that ignores AWS_PROFILE: it may name the very profile we are about to
+        # create, and a missing profile must not stop us. No credentials are looked up for the SAML call.
+        # (set_config_variable("profile", None) is not enough: None means "unset", and AWS_PROFILE then wins.)
+        core = botocore.session.Session()
+        core.get_component("config_store").set_config_provider("profile", ConstantProvider(None))
+        # Nor does it read the credentials file: the SAML call is unsigned and the second hop passes its keys.
+        # (botocore would otherwise parse it at start-up and stop on a file we are about to report on.)
+        # A path that cannot exist (under a device, not a folder) rather than os.devnull itself: botocore
+        # skips a missing file, but parses whatever /dev/null holds should it ever be a regular file.
+        core.set_config_variable("credentials_file", os.path.join(os.devnull, "no-credentials-file"))
+        _SESSION.append(boto3.session.Session(botocore_session=core))
+    return _SESSION[0]
+
+
+def _client(region: Optional[str], credentials: Optional[TemporaryCredentials], timeout: float):
+    """The unsigned client is built once per (region, timeout, endpoint override) and shared (clients are
+    thread-safe and keep their connections); a signed one is made per call, since its keys are used once.
+    Either takes ~5 ms after the first: the session has the service model loaded."""
+    key = (region, timeout, os.environ.get("AWS_ENDPOINT_URL_STS"), os.environ.get("AWS_ENDPOINT_URL"))
+    with _LOCK:
+        if credentials is not None:
+            return _new_client(region, credentials, timeout)
+        if key not in _CLIENTS:
+            _CLIENTS[key] = _new_client(region, credentials, timeout)
+        return _CLIENTS[key]
+
+
+def _new_client(region: Optional[str], credentials: Optional[TemporaryCredentials], timeout: float):
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    # Our own botocore session that ignores AWS_PROFILE: it may name the very profile we are about to
-    # create, and a missing profile must not stop us. No credentials are looked up for the SAML call.
-    core = botocore.session.Session()
-    core.set_config_variable("profile", None)
-    # Nor does it read the credentials file: the SAML call is unsigned and the second hop passes its keys.
-    # (botocore would otherwise parse it at start-up and stop on a file we are about to report on.)
-    core.set_config_variable("credentials_file", os.devnull)
-    session = boto3.session.Session(botocore_session=core)
-    options = Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=10, read_timeout=30)
+    options = Config(retries={"total_max_attempts": 1, "mode": "standard"},  # we retry, under the deadline
+                     connect_timeout=max(0.1, min(CONNECT_TIMEOUT, timeout)),
+                     read_timeout=max(0.1, min(READ_TIMEOUT, timeout)))
     if credentials is None:
         options = options.merge(Config(signature_version=UNSIGNED))  # AssumeRoleWithSAML is not signed
-        return session.client("sts", region_name=region or "us-east-1", config=options)
-    return session.client(
+        return _session().client("sts", region_name=region or "us-east-1", config=options)
+    return _session().client(
         "sts",
         region_name=region or "us-east-1",
         config=options,
@@ -77,54 +118,208 @@ def _client(region: Optional[str], credentials: Optional[TemporaryCredentials] =
     )
 
 
-def _credentials(answer: dict) -> TemporaryCredentials:
-    c = answer["Credentials"]
-    return TemporaryCredentials(
-        access_key_id=c["AccessKeyId"],
-        secret_access_key=c["SecretAccessKey"],
-        session_token=c["SessionToken"],
-        expiration=c["Expiration"],
-    )
-
-
-def _call(what: str, call, **params) -> dict:
-    from botocore.exceptions import BotoCoreError, ClientError
+def _client_or_error(region, credentials, timeout):
+    """The client, or a one-line StsError when boto3 cannot build one (a malformed AWS_ENDPOINT_URL_STS...)."""
+    from botocore.exceptions import BotoCoreError
 
     try:
-        return call(**params)
-    except ClientError as exc:
+        return _client(region, credentials, timeout)
+    except (BotoCoreError, ValueError) as exc:
+        problem = _one_line(str(exc), ())
+    raise StsError(f"Could not set up the AWS STS client for region {region or 'us-east-1'}: {problem}. "
+                   "Check the config's region and AWS_ENDPOINT_URL_STS.")
+
+
+def _endpoint(client) -> str:
+    """The endpoint's URL for messages, without any user:password@ part."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(client.meta.endpoint_url)
+    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path.rstrip('/')}"
+
+
+# --- one call, with retries under a deadline --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Failure:
+    """What went wrong in one attempt, in words that quote nothing from the answer."""
+
+    head: str
+    detail: str
+    advice: str
+    retry: bool
+
+    def message(self, attempts: int) -> str:
+        tries = f"{attempts} attempts" if attempts > 1 else ""
+        inside = ", ".join(part for part in (self.detail, tries) if part)
+        return f"{self.head}{f' ({inside})' if inside else ''}{f'; {self.advice}' if self.advice else ''}"
+
+
+class _Unreadable(Exception):
+    """A parsed answer without usable credentials."""
+
+
+_TIMED_OUT = object()
+
+
+def _attempt(call, params: dict, wait: float):
+    """(answer, None), (None, exception) or (None, _TIMED_OUT) when nothing came back within `wait` s."""
+    outcome: list = []
+
+    def run():
+        try:
+            outcome.append((call(**params), None))
+        except Exception as exc:  # noqa: BLE001 - classified by the caller's thread
+            outcome.append((None, exc))
+
+    worker = threading.Thread(target=run, name="sts-call", daemon=True)
+    worker.start()
+    worker.join(wait)
+    return outcome[0] if outcome else (None, _TIMED_OUT)
+
+
+def _classify(exc: Exception, what: str, endpoint: str, read_timeout: float, secrets) -> _Failure:
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionClosedError,
+        ConnectTimeoutError,
+        EndpointConnectionError,
+        ReadTimeoutError,
+        SSLError,
+    )
+    from botocore.parsers import ResponseParserError
+
+    if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        raise StsError(f"AWS STS refused {what}: {error.get('Code', 'Error')}: {error.get('Message', '')}".rstrip(": ")) from None
-    except BotoCoreError as exc:
-        raise StsError(f"Could not call AWS STS ({what}): {exc}") from None
+        code = _one_line(str(error.get("Code") or "Error"), secrets)
+        said = f"{code}: {_one_line(str(error.get('Message') or ''), secrets)}".rstrip(": ")
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        if code in THROTTLING:
+            return _Failure(f"AWS STS at {endpoint} is throttling requests", f"{what}: {said}",
+                            "wait a minute and try again.", True)
+        if status >= 500:
+            return _Failure(f"AWS STS at {endpoint} failed {what}", f"HTTP {status} {said}",
+                            "AWS may be having trouble: try again in a few minutes.", True)
+        return _Failure(f"AWS STS refused {what}: {said}", "", "", False)
+    # ResponseParserError is not a BotoCoreError; for a well-formed body of the wrong shape (an HTML page)
+    # botocore raises a bare KeyError or the like instead. Either way the answer could not be read.
+    if isinstance(exc, (ResponseParserError, _Unreadable, LookupError, ValueError, TypeError, AttributeError)):
+        how = "no usable credentials in it" if isinstance(exc, _Unreadable) else "not a valid STS XML answer"
+        return _Failure("AWS STS sent an answer aws-sts could not read", f"{what}: {how}", WHAT_TO_DO, True)
+    if isinstance(exc, SSLError):
+        return _Failure(f"Could not call AWS STS: the TLS connection to {endpoint} failed", "certificate or proxy",
+                        "check AWS_CA_BUNDLE, any TLS-inspecting proxy, and AWS_ENDPOINT_URL_STS.", False)
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):  # refused, DNS, unreachable
+        return _Failure(f"Could not call AWS STS: could not connect to {endpoint}", "",
+                        "check your network connection and AWS_ENDPOINT_URL_STS.", True)
+    if isinstance(exc, ConnectionClosedError):
+        return _Failure(f"AWS STS at {endpoint} closed the connection before answering", what, WHAT_TO_DO, True)
+    if isinstance(exc, ReadTimeoutError):
+        return _Failure(f"AWS STS at {endpoint} did not answer", f"{what}: silent for {read_timeout:g} s",
+                        "check your network, or raise timeoutSeconds in the config.", True)
+    if isinstance(exc, BotoCoreError):
+        return _Failure(f"Could not call AWS STS ({what}): {_one_line(str(exc), secrets)}", "", "", False)
+    raise exc  # not an answer but a bug of ours: the CLI reports it as unexpected
+
+
+def _call(what: str, call, read: Callable[[dict], StsResult], deadline: float, timeout: float, endpoint: str,
+          secrets=(), **params) -> StsResult:
+    """Call STS and read its answer, retrying transient failures until MAX_ATTEMPTS or the deadline.
+
+    Every StsError is raised outside an `except` block: no exception (quoting the body) rides along."""
+    silent = _Failure(f"AWS STS at {endpoint} did not answer within the {timeout:g} s timeout", what,
+                      "check your network, or raise timeoutSeconds in the config.", False)
+    failure, attempts = silent, 0
+    while attempts < MAX_ATTEMPTS:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        attempts += 1
+        answer, exc = _attempt(call, params, left)
+        if exc is _TIMED_OUT:
+            failure = silent
+            break
+        if exc is None:
+            try:
+                return read(answer)
+            except (LookupError, ValueError, TypeError, AttributeError):
+                exc = _Unreadable()
+        failure = _classify(exc, what, endpoint, min(READ_TIMEOUT, timeout), secrets)
+        del exc, answer  # the exception may quote the body: keep it no longer than needed
+        if not failure.retry:
+            break
+        if attempts < MAX_ATTEMPTS:  # full jitter, and never past the deadline
+            pause = random.uniform(0, BACKOFF_SECONDS * 2 ** (attempts - 1))
+            time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
+    raise StsError(failure.message(attempts))
+
+
+def _one_line(text: str, secrets) -> str:
+    """Whitespace collapsed, secrets removed, at most 300 characters: a message stays one short line."""
+    text = " ".join(text.split())
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+# --- the answers ----------------------------------------------------------------------------------------------
+
+def _credentials(answer: dict) -> TemporaryCredentials:
+    """The issued keys; KeyError/TypeError/ValueError when the answer lacks them (treated as unreadable)."""
+    from datetime import datetime
+
+    c = answer["Credentials"]
+    keys = [c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]]
+    if not all(isinstance(key, str) and key for key in keys) or not isinstance(c["Expiration"], datetime):
+        raise ValueError("incomplete credentials")
+    return TemporaryCredentials(access_key_id=keys[0], secret_access_key=keys[1], session_token=keys[2],
+                                expiration=c["Expiration"])
+
+
+def _result(role_arn: str):
+    def read(answer: dict) -> StsResult:
+        assumed = answer["AssumedRoleUser"]["Arn"]
+        if not isinstance(assumed, str) or not assumed:
+            raise ValueError("no assumed role ARN")
+        return StsResult(_credentials(answer), role_arn, assumed)
+
+    return read
 
 
 def _exceeds_max_duration(error: StsError) -> bool:
     return "MaxSessionDuration" in str(error)
 
 
-def assume_role_with_saml(assertion: Assertion, role: Role, region: Optional[str], say=None) -> StsResult:
-    client = _saml_client(region)
+def assume_role_with_saml(assertion: Assertion, role: Role, region: Optional[str], say=None, *,
+                          timeout: float = DEFAULT_TIMEOUT) -> StsResult:
+    """AssumeRoleWithSAML; the whole phase (retries and the retry at 3600 s included) ends within `timeout` s."""
+    deadline = time.monotonic() + timeout
+    client = _client_or_error(region, None, timeout)
+    what = f"AssumeRoleWithSAML for {role.arn}"
     duration = assertion.session_duration or DEFAULT_DURATION
-    params = dict(RoleArn=role.arn, PrincipalArn=role.principal_arn, SAMLAssertion=assertion.b64)
+    params = {"RoleArn": role.arn, "PrincipalArn": role.principal_arn, "SAMLAssertion": assertion.b64}
+    common = {"read": _result(role.arn), "deadline": deadline, "timeout": timeout, "endpoint": _endpoint(client),
+              "secrets": (assertion.b64,)}
     try:
-        answer = _call(f"AssumeRoleWithSAML for {role.arn}", client.assume_role_with_saml,
-                       DurationSeconds=duration, **params)
+        return _call(what, client.assume_role_with_saml, DurationSeconds=duration, **common, **params)
     except StsError as error:
         if duration == DEFAULT_DURATION or not _exceeds_max_duration(error):
             raise
-        if say:
-            say(f"The role allows less than {duration} s; asking for {DEFAULT_DURATION} s instead.")
-        answer = _call(f"AssumeRoleWithSAML for {role.arn}", client.assume_role_with_saml,
-                       DurationSeconds=DEFAULT_DURATION, **params)
-    return StsResult(_credentials(answer), role.arn, answer["AssumedRoleUser"]["Arn"])
+    if say:
+        say(f"The role allows less than {duration} s; asking for {DEFAULT_DURATION} s instead.")
+    return _call(what, client.assume_role_with_saml, DurationSeconds=DEFAULT_DURATION, **common, **params)
 
 
-def assume_role_in_account(first: StsResult, role: Role, account_number: str, region: Optional[str]) -> StsResult:
+def assume_role_in_account(first: StsResult, role: Role, account_number: str, region: Optional[str], *,
+                           timeout: float = DEFAULT_TIMEOUT) -> StsResult:
     """The original's second hop: the same role name in another account, chained from the first session."""
+    deadline = time.monotonic() + timeout
     role_arn = f"arn:{role.partition}:iam::{account_number}:role/{role.name}"
     session_name = first.assumed_role_arn.rsplit("/", 1)[-1]
-    client = _client(region, first.credentials)
-    answer = _call(f"AssumeRole into {role_arn}", client.assume_role,
-                   RoleArn=role_arn, RoleSessionName=session_name, DurationSeconds=CHAINED_MAX_DURATION)
-    return StsResult(_credentials(answer), role_arn, answer["AssumedRoleUser"]["Arn"])
+    client = _client_or_error(region, first.credentials, timeout)
+    secrets = (first.credentials.secret_access_key, first.credentials.session_token)
+    return _call(f"AssumeRole into {role_arn}", client.assume_role, _result(role_arn), deadline, timeout,
+                 _endpoint(client), secrets, RoleArn=role_arn, RoleSessionName=session_name,
+                 DurationSeconds=CHAINED_MAX_DURATION)

@@ -382,3 +382,83 @@ def test_aws_cli_end_to_end(sts, tmp_path):
     assert "(ValidationError)" in run.stderr and "1 hour session limit" in run.stderr
 
     assert [c["status"] for c in sts.calls] == [200, 200, 400]
+
+
+# --- fault modes (used by tests/test_sts.py) -----------------------------------------------------------
+
+def raw_saml_post(sts, timeout=10):
+    """POST a valid AssumeRoleWithSAML by hand; (status, content type, body) or the exception raised."""
+    import http.client
+    from urllib.parse import urlencode, urlsplit
+
+    body = urlencode({"Action": "AssumeRoleWithSAML", "Version": "2011-06-15", "RoleArn": DEV,
+                      "PrincipalArn": PROVIDER, "SAMLAssertion": assertion()})
+    url = urlsplit(sts.endpoint_url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    try:
+        connection.request("POST", "/", body, {"Content-Type": "application/x-www-form-urlencoded"})
+        answer = connection.getresponse()
+        return answer.status, answer.getheader("Content-Type"), answer.read()
+    except Exception as exc:  # noqa: BLE001 - the test looks at which one
+        return exc
+    finally:
+        connection.close()
+
+
+def test_fault_modes_answer_as_documented(sts):
+    import http.client
+
+    sts.faults.extend(["truncated", ("truncated", 10), "garbage", "html", "empty", ("body", b"<x/>"), "500", "503",
+                       "throttle", "close", ("hang", 0.3), "no-such-fault"])
+    truncated = raw_saml_post(sts)
+    assert truncated[0] == 200 and truncated[2].startswith(b"<AssumeRoleWithSAMLResponse")
+    assert b"<SecretAccessKey>" in truncated[2] and not truncated[2].endswith(b"</AssumeRoleWithSAMLResponse>")
+    assert raw_saml_post(sts) == (200, "text/xml", b"<AssumeRol")
+    assert raw_saml_post(sts) == (200, "text/xml", sts_server.GARBAGE)
+    assert raw_saml_post(sts) == (200, "text/html", sts_server.HTML)
+    assert raw_saml_post(sts) == (200, "text/xml", b"")
+    assert raw_saml_post(sts) == (200, "text/xml", b"<x/>")
+    for status, code in [(500, b"InternalFailure"), (503, b"ServiceUnavailable"), (400, b"Throttling")]:
+        answer = raw_saml_post(sts)
+        assert answer[0] == status and b"<Code>" + code + b"</Code>" in answer[2]
+    assert isinstance(raw_saml_post(sts), http.client.IncompleteRead)  # "close": half an answer, then hang up
+    started = datetime.now()
+    assert isinstance(raw_saml_post(sts), http.client.RemoteDisconnected)  # "hang": silence, then hang up
+    assert timedelta(seconds=0.25) < datetime.now() - started < timedelta(seconds=5)
+    unknown = raw_saml_post(sts)
+    assert unknown[0] == 500 and b"unknown fault 'no-such-fault'" in unknown[2]
+    normal = raw_saml_post(sts)
+    assert normal[0] == 200 and normal[2].endswith(b"</AssumeRoleWithSAMLResponse>")
+    faults = [c.get("fault") for c in sts.calls]
+    assert faults == ["truncated", "truncated", "garbage", "html", "empty", "body", "500", "503", "throttle",
+                      "close", "hang", "no-such-fault", None]
+    assert [c["action"] for c in sts.calls] == ["AssumeRoleWithSAML"] * 13
+    assert len(sts.sessions) == 4  # truncated twice, close and the normal answer issued real keys
+
+
+def test_answers_concurrently_while_one_request_hangs_and_stops_promptly():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    sts = FakeSts().start()
+    try:
+        sts.faults.append(("hang", 60))
+        hung = threading.Thread(target=raw_saml_post, args=(sts, 120), daemon=True)
+        hung.start()
+        while not sts.calls:  # the hanging request is in
+            hung.join(0.01)
+        shared = boto3.client("sts", endpoint_url=sts.endpoint_url, region_name="us-east-1",
+                              aws_access_key_id="dummy", aws_secret_access_key="dummy",
+                              config=Config(retries={"max_attempts": 0}, max_pool_connections=50))
+        saml = assertion()
+        with ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(lambda _: shared.assume_role_with_saml(
+                RoleArn=DEV, PrincipalArn=PROVIDER, SAMLAssertion=saml), range(50)))
+        assert len({a["Credentials"]["AccessKeyId"] for a in answers}) == 50
+        assert hung.is_alive()  # still hanging, and it did not hold anyone up
+    finally:
+        started = datetime.now()
+        sts.stop()
+    assert datetime.now() - started < timedelta(seconds=5)
+    hung.join(5)
+    assert not hung.is_alive()  # stop() ended the hang: the client saw the connection close

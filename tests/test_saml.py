@@ -75,3 +75,77 @@ def test_entities_refused():
 def test_repr_hides_assertion():
     parsed = saml.parse_assertion(response([f"{DEV},{DEV_P}"]))
     assert parsed.b64 not in repr(parsed)
+
+
+def duration_response(value):
+    extra = ('<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration">'
+             f"<saml2:AttributeValue>{value}</saml2:AttributeValue></saml2:Attribute>")
+    return response([f"{DEV},{DEV_P}"], extra=extra)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("3600", 3600), (" 7200\n", 7200), ("00900", 900),
+    ("60", 900), ("0", 900),  # below AWS's minimum: clamped up
+    ("99999", 43200), ("1" + "0" * 5000, 43200),  # above AWS's maximum, however far: clamped down
+])
+def test_session_duration_clamped_into_aws_range(value, expected):
+    assert saml.parse_assertion(duration_response(value)).session_duration == expected
+
+
+@pytest.mark.parametrize("value", ["٣٦٠٠", "³", "３６００", "-3600", "+3600", "3600.0", "1h", "1e4", "36 00"])
+def test_session_duration_that_is_not_a_whole_number_is_an_error(value):
+    with pytest.raises(SamlError, match="SessionDuration attribute that is not a whole number") as info:
+        saml.parse_assertion(duration_response(value))
+    assert value not in str(info.value)
+
+
+def wrap(inner: str) -> str:
+    xml = (f'<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" '
+           f'xmlns:saml2="urn:oasis:names:tc:SAML:2.0:assertion">{inner}</samlp:Response>')
+    return base64.b64encode(xml.encode()).decode()
+
+
+def one_assertion(role=DEV, provider=DEV_P) -> str:
+    return ('<saml2:Assertion><saml2:AttributeStatement>'
+            '<saml2:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">'
+            f"<saml2:AttributeValue>{role},{provider}</saml2:AttributeValue>"
+            "</saml2:Attribute></saml2:AttributeStatement></saml2:Assertion>")
+
+
+def test_encrypted_assertion_not_supported():
+    encrypted = "<saml2:EncryptedAssertion><xenc:EncryptedData xmlns:xenc='x'/></saml2:EncryptedAssertion>"
+    with pytest.raises(SamlError, match="encrypted assertions are not supported"):
+        saml.parse_assertion(wrap(encrypted))
+
+
+@pytest.mark.parametrize("inner", [
+    one_assertion() + one_assertion(ADMIN, ADMIN_P),
+    f"<samlp:Extensions>{one_assertion(ADMIN, ADMIN_P)}</samlp:Extensions>{one_assertion()}",
+    one_assertion() + "<saml2:EncryptedAssertion/>",
+], ids=["two", "one-in-extensions", "plain-and-encrypted"])
+def test_more_than_one_assertion_refused(inner):
+    with pytest.raises(SamlError, match="more than one assertion"):
+        saml.parse_assertion(wrap(inner))
+
+
+def test_roles_outside_the_assertion_ignored():
+    statement = one_assertion(ADMIN, ADMIN_P)[len("<saml2:Assertion>"):-len("</saml2:Assertion>")]
+    parsed = saml.parse_assertion(wrap(f"<samlp:Extensions>{statement}</samlp:Extensions>{one_assertion()}"))
+    assert [r.arn for r in parsed.roles] == [DEV]
+    with pytest.raises(SamlError, match="No roles"):
+        saml.parse_assertion(wrap(f"{statement}<saml2:Assertion/>"))
+
+
+def test_not_a_response_or_no_assertion():
+    with pytest.raises(SamlError, match="not a SAML Response"):
+        saml.parse_assertion(base64.b64encode(b"<Response><Assertion/></Response>").decode())
+    with pytest.raises(SamlError, match="without an assertion"):
+        saml.parse_assertion(wrap(""))
+
+
+def test_account_and_name_must_be_ascii():
+    arabic = "١٢٣٤٥٦٧٨٩٠١٢"
+    with pytest.raises(SamlError, match="No roles"):
+        saml.parse_assertion(response([f"arn:aws:iam::{arabic}:role/R,arn:aws:iam::{arabic}:saml-provider/P"]))
+    with pytest.raises(SamlError, match="No roles"):
+        saml.parse_assertion(response([f"arn:aws:iam::123456789012:role/Dév,{DEV_P}"]))

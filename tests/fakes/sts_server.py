@@ -13,6 +13,25 @@ ClientError with the code and message real STS would give.
 
 Error messages are the ones real STS gives where they are known (see MESSAGES); a few checks that have no
 known real wording (Destination, Audience) use a plain sentence of our own with the real error code.
+
+Faults: ``sts.faults`` is a queue; each request takes the first entry (then answers normally once it is
+empty). An entry is a mode name, or a (mode, argument) tuple:
+
+    "truncated" / ("truncated", n)  200 with the real answer cut in half / to its first n bytes
+    "garbage"                       200 with bytes that are not XML
+    "html"                          200 with an HTML page (a captive portal, a proxy's error page)
+    "empty"                         200 with an empty body
+    ("body", b"...")                200 with exactly these bytes
+    "500" / "503"                   InternalFailure / ServiceUnavailable, as AWS XML
+    "throttle"                      400 Throttling "Rate exceeded"
+    "hang" / ("hang", seconds)      no answer: wait hang_seconds (or seconds), then close the connection;
+                                    stop() ends every wait at once
+    "close"                         200 headers and half the real answer, then the connection is closed
+
+    sts.faults.extend(["500", "500"])   # two failures, then the real answer
+    sts.calls[i]["fault"]               # the mode applied to that request (absent for normal answers)
+
+"truncated" and "close" run the real request first, so the cut answer holds part of real issued keys.
 """
 
 from __future__ import annotations
@@ -22,6 +41,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import socket
 import string
 import threading
 import uuid
@@ -103,6 +123,9 @@ class FakeSts:
         self.clock = _now  # tests may replace it to move time forward
         self.calls: list[dict] = []
         self.sessions: dict[str, dict] = {}  # access key id -> the session it belongs to
+        self.faults: list = []  # see the module docstring: one entry per request, then normal answers
+        self.hang_seconds = 30.0  # how long "hang" waits before closing, unless stop() comes first
+        self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -111,6 +134,7 @@ class FakeSts:
     # --- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> FakeSts:
         fake = self
+        self._stopping.clear()
 
         class Handler(_Handler):
             sts = fake
@@ -124,6 +148,7 @@ class FakeSts:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # a "hang" in progress ends now, so shutting down never waits for it
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -136,7 +161,26 @@ class FakeSts:
         self.stop()
 
     # --- request dispatch ------------------------------------------------------------------------------
-    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, str]:
+    def next_fault(self):
+        """The fault for this request as (mode, argument), or None; taken from the queue under the lock."""
+        with self._lock:
+            if not self.faults:
+                return None
+            fault = self.faults.pop(0)
+        return fault if isinstance(fault, tuple) else (fault, None)
+
+    def record_fault(self, method: str, path: str, body: bytes, mode: str, status) -> None:
+        """A request answered by a fault that skipped handle(): still counted, as an attempt."""
+        params = dict(parse_qsl(urlsplit(path).query, keep_blank_values=True))
+        if method == "POST":
+            params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        record = {"action": params.get("Action", ""), "fault": mode, "status": status, "error_code": None,
+                  "params": {k: v for k, v in params.items() if k not in ("Action", "Version", "SAMLAssertion")}}
+        with self._lock:
+            self.calls.append(record)
+
+    def handle(self, method: str, path: str, headers: dict[str, str], body: bytes,
+               fault_mode: str | None = None) -> tuple[int, str]:
         url = urlsplit(path)
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         if method == "POST":
@@ -170,6 +214,8 @@ class FakeSts:
                    f"<Message>{escape(fault.message)}</Message></Error>"
                    f"<RequestId>{request_id}</RequestId></ErrorResponse>")
         record.update(status=status, error_code=code)
+        if fault_mode:
+            record["fault"] = fault_mode
         with self._lock:
             self.calls.append(record)
         return status, xml
@@ -214,6 +260,8 @@ class FakeSts:
             return StsFault(400, "InvalidIdentityToken", MESSAGES.get(key_or_message, key_or_message))
 
         try:
+            # IdPs may wrap long base64 lines; any other character outside the alphabet is an error.
+            b64 = re.sub(r"[ \t\r\n]+", "", b64)
             xml = base64.b64decode(b64, validate=True)
             document = SafeET.fromstring(xml)  # no DTDs, no entities, no network
         except Exception:  # noqa: BLE001 - bad base64, not XML, a DTD or entity: all the same to STS
@@ -401,6 +449,16 @@ def _duration(params: dict) -> int:
     return value
 
 
+FAULT_ERRORS = {
+    "500": (500, "InternalFailure", "An internal error occurred."),
+    "503": (503, "ServiceUnavailable", "Service is unavailable. Try again later."),
+    "throttle": (400, "Throttling", "Rate exceeded"),
+}
+GARBAGE = b"\x00\xff\xfe garbage \x1f\x8b\x08 not XML at all"
+HTML = (b"<!DOCTYPE html><html><head><title>Proxy error</title></head>"
+        b"<body><h1>502 Bad Gateway</h1><p>The proxy could not reach the server.</p></body></html>")
+
+
 class _Handler(BaseHTTPRequestHandler):
     sts: FakeSts
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
@@ -409,14 +467,59 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
-        status, xml = self.sts.handle(self.command, self.path, headers, body)
+        fault = self.sts.next_fault()
+        mode, argument = fault or (None, None)
+        if mode == "hang":
+            self.sts.record_fault(self.command, self.path, body, mode, None)
+            self.sts._stopping.wait(self.sts.hang_seconds if argument is None else argument)
+            self._drop()
+            return
+        if mode in FAULT_ERRORS:
+            status, code, message = FAULT_ERRORS[mode]
+            self.sts.record_fault(self.command, self.path, body, mode, status)
+            request_id = str(uuid.uuid4())
+            xml = (f'<ErrorResponse xmlns="{NS}"><Error><Type>{"Receiver" if status >= 500 else "Sender"}</Type>'
+                   f"<Code>{code}</Code><Message>{message}</Message></Error>"
+                   f"<RequestId>{request_id}</RequestId></ErrorResponse>")
+            self._answer(status, xml.encode(), request_id)
+            return
+        if mode in ("garbage", "html", "empty", "body"):
+            self.sts.record_fault(self.command, self.path, body, mode, 200)
+            data = {"garbage": GARBAGE, "html": HTML, "empty": b"", "body": argument}[mode]
+            self._answer(200, bytes(data), str(uuid.uuid4()), "text/html" if mode == "html" else "text/xml")
+            return
+        if mode not in (None, "truncated", "close"):  # a typo in a test: say so in the answer
+            self.sts.record_fault(self.command, self.path, body, str(mode), 500)
+            self._answer(500, f"fake STS: unknown fault {mode!r}".encode(), str(uuid.uuid4()), "text/plain")
+            return
+        status, xml = self.sts.handle(self.command, self.path, headers, body, fault_mode=mode)
         data = xml.encode("utf-8")
+        request_id = re.search(r"<RequestId>([^<]+)", xml)[1]
+        if mode == "truncated":
+            self._answer(status, data[:len(data) // 2 if argument is None else argument], request_id)
+        elif mode == "close":  # promise the whole answer, send half, hang up
+            self._answer(status, data[:len(data) // 2], request_id, length=len(data))
+            self._drop()
+        else:
+            self._answer(status, data, request_id)
+
+    def _answer(self, status: int, data: bytes, request_id: str, content_type: str = "text/xml",
+                length: int | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "text/xml")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", re.search(r"<RequestId>([^<]+)", xml)[1])
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
+        self.send_header("x-amzn-RequestId", request_id)
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
+
+    def _drop(self) -> None:
+        """Close the connection without (the rest of) an answer."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
     do_POST = do_GET = _serve
 
