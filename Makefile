@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo demo-oie test container-test manpage bench
+.PHONY: setup demo demo-oie test fresh-machine-test container-test manpage bench
 
 setup:
 	@bash scripts/setup
@@ -15,6 +15,11 @@ demo-oie: setup
 
 test: setup
 	$(PY) -m pytest
+
+# As root: the README's two commands on a fresh clone of HEAD in a bare Debian container
+# (tests/container/fresh-machine.sh --copy . tries the working tree instead).
+fresh-machine-test:
+	bash tests/container/fresh-machine.sh
 
 container-test: setup
 	bash tests/container/run.sh

