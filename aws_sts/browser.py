@@ -15,9 +15,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 from aws_sts.errors import BrowserError
+from aws_sts.redact import first_line
 
 LAUNCH_FLAGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
@@ -81,9 +82,12 @@ def find_browser(configured: Optional[str], headless: bool) -> str:
 
 @dataclass
 class SamlCapture:
-    """Holds the SAMLResponse of the first POST to an AWS sign-in endpoint."""
+    """Holds the SAMLResponse of the first POST to an AWS sign-in endpoint, and notices one posted
+    anywhere else (a misconfigured app): the run then ends naming where, instead of timing out."""
 
     saml_response: Optional[str] = field(default=None, repr=False)
+    posted_elsewhere: Optional[str] = None  # scheme://host/path of such a POST (no query: it may hold tokens)
+    elsewhere_response: Optional[str] = field(default=None, repr=False)  # kept only to scrub artifacts
 
     def handle(self, route) -> None:
         request = route.request
@@ -92,6 +96,20 @@ class SamlCapture:
             if values and values[0]:
                 self.saml_response = values[0]
         route.fulfill(status=200, content_type="text/html; charset=utf-8", body=CAPTURED_PAGE)
+
+    def watch(self, request) -> None:
+        """Every request of the page (an event, not an interception: it costs no round trip)."""
+        if request.method != "POST" or SAML_ENDPOINT.match(request.url) or self.posted_elsewhere:
+            return
+        try:
+            body = request.post_data or ""
+        except Exception:  # a body that is not text is not a SAML form
+            return
+        if "SAMLResponse=" not in body:
+            return
+        parts = urlsplit(request.url)
+        self.posted_elsewhere = urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+        self.elsewhere_response = (parse_qs(body).get("SAMLResponse") or [""])[0]
 
 
 @dataclass
@@ -109,7 +127,12 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
     headless = not debug or not has_display()
     executable = find_browser(browser_path, headless)
     _use_node_compile_cache()
-    with sync_playwright() as playwright:
+    try:
+        with _quiet_stderr(not debug):
+            playwright = sync_playwright().start()
+    except Exception as exc:  # the driver (a Node.js program) did not start: say why in one line
+        raise BrowserError(driver_failure(exc)) from None
+    try:
         try:
             browser = playwright.chromium.launch(
                 executable_path=executable,
@@ -118,18 +141,73 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
                 slow_mo=300 if debug else 0,  # --debug: slow enough for a person to follow
             )
         except PlaywrightError as exc:
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "unknown error"
-            raise BrowserError(f"Could not start the browser {executable}: {first_line}") from None
+            raise BrowserError(f"Could not start the browser {executable}: {first_line(exc)}") from None
         try:
             context = browser.new_context()
             capture = SamlCapture()
             context.route(SAML_ENDPOINT, capture.handle)
+            context.on("request", capture.watch)
             yield BrowserSession(context.new_page(), capture)
         finally:
             try:
                 browser.close()
             except Exception:  # the browser may already be gone (Ctrl-C reaches it too)
                 pass
+    finally:
+        try:
+            playwright.stop()
+        except Exception:  # the driver may already be gone
+            pass
+
+
+@contextmanager
+def _quiet_stderr(quiet: bool) -> Iterator[None]:
+    """Start the driver with its stderr on /dev/null (it inherits ours): a loader error or a Node warning
+    would otherwise add lines of its own to our one-line message. --debug keeps them."""
+    import sys
+
+    if not quiet:
+        yield
+        return
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+def driver_failure(exc: BaseException) -> str:
+    """Why Playwright's driver could not start. Its own error only says that the connection closed; the
+    real cause (typically a shared library its bundled Node.js needs, e.g. libatomic.so.1 on a bare
+    Debian) shows when that Node.js is started on its own."""
+    import subprocess
+
+    detail = ""
+    try:
+        from playwright._impl._driver import compute_driver_executable
+
+        node = compute_driver_executable()[0]
+        probe = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=15)
+        if probe.returncode != 0:
+            detail = (probe.stderr.strip().splitlines() or [f"{node} exited with {probe.returncode}"])[-1]
+    except Exception as probe_error:  # the probe itself failed: report that instead
+        detail = first_line(probe_error)
+    return "Playwright's browser driver could not start: " + explain_driver_detail(detail or first_line(exc))
+
+
+def explain_driver_detail(detail: str) -> str:
+    missing = re.search(r"(lib[\w.+-]+?\.so[\w.]*): cannot open shared object", detail)
+    if not missing:
+        return detail
+    library = missing.group(1)
+    if library.startswith("libatomic.so"):
+        return f"{library} is missing (Debian/Ubuntu: sudo apt-get install libatomic1)."
+    return f"{library} is missing; install the package that provides it."
 
 
 def _use_node_compile_cache() -> None:
@@ -149,64 +227,3 @@ def _use_node_compile_cache() -> None:
 def has_display() -> bool:
     """Whether a headed browser can show a window (X11 or Wayland)."""
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def debug_dir() -> Path:
-    return Path.home() / ".aws" / "aws-sts-debug"
-
-
-REDACT_JS = """() => {
-  const keep = ['submit', 'button', 'reset', 'image', 'checkbox', 'radio'];  // labels, not typed values
-  for (const el of document.querySelectorAll('input, textarea')) {
-    if (keep.includes((el.type || '').toLowerCase())) continue;
-    el.value = '';
-    if (el.hasAttribute('value')) el.setAttribute('value', '');
-  }
-}"""
-
-
-def save_artifacts(page, label: str, secrets: Sequence[Optional[str]]) -> Optional[Path]:
-    """Screenshot + HTML of the current page, scrubbed of secrets. Returns the folder, or None on failure.
-
-    Typed values are cleared from the page first (a screenshot would show an OTP in clear), then the HTML
-    is scrubbed of every known secret and of anything shaped like a SAMLResponse or a state/session token.
-    """
-    folder = debug_dir()
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-") or "page"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        os.chmod(folder, 0o700)
-        try:
-            page.evaluate(REDACT_JS)
-        except Exception:
-            pass
-        html = redact(page.content(), secrets)
-        base = folder / f"{stamp}-{slug}"
-        fd = os.open(f"{base}.html", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        png = page.screenshot(full_page=True)
-        fd = os.open(f"{base}.png", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(png)
-        return folder
-    except Exception:
-        return None
-
-
-TOKEN_PATTERNS = [
-    re.compile(r'(name="?SAMLResponse"?[^>]*?value=")[^"]*', re.I),
-    re.compile(r'(value="?)[A-Za-z0-9+/=]{200,}'),  # any long base64 blob in a form field
-    re.compile(r'((?:stateToken|sessionToken|stateHandle|interactionHandle)["\']?\s*[:=]\s*["\']?)[^"\'&,\s}]+', re.I),
-    re.compile(r'((?:token|stateToken)=)[^"\'&\s]+', re.I),
-]
-
-
-def redact(text: str, secrets: Sequence[Optional[str]]) -> str:
-    for secret in secrets:
-        if secret and len(secret) >= 3:
-            text = text.replace(secret, "[redacted]")
-    for pattern in TOKEN_PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
-    return text

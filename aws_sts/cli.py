@@ -6,7 +6,7 @@ import os
 import sys
 
 from aws_sts import __version__
-from aws_sts.errors import EXIT_INTERRUPTED, EXIT_OK, AwsStsError, ConfigError
+from aws_sts.errors import EXIT_OK, AwsStsError, ConfigError
 
 TYPE_CHECKING = False  # not from typing: importing typing and argparse costs ~15 ms, `--version` should not pay
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ EPILOG = (
     "Environment: AWS_STS_USERNAME, AWS_STS_PASSWORD (instead of --username/--password), AWS_STS_CONFIG "
     "(config file), AWS_STS_BROWSER_PATH (Chromium to use), AWS_SHARED_CREDENTIALS_FILE (credentials file), "
     "AWS_ENDPOINT_URL_STS (STS endpoint). Exit codes: 0 done, 1 authentication or AWS failure, "
-    "2 usage or configuration error, 130 interrupted."
+    "2 usage or configuration error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
 )
 
 
@@ -77,11 +77,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"aws-sts {__version__}")
         return EXIT_OK
     debug = "--debug" in argv
+    _stop_on_signals()
     try:
         return run(argv)
     except KeyboardInterrupt:
-        print("\naws-sts: interrupted; nothing was written.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted()
     except AwsStsError as exc:
         if debug:
             _print_traceback(argv)
@@ -90,10 +90,65 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as exc:  # a bug: one line (the traceback with --debug)
         if debug:
             _print_traceback(argv)
-        first = _redact((str(exc).strip().splitlines() or [""])[0][:300], argv)
-        print(f"aws-sts: unexpected error: {type(exc).__name__}: {first}\nRun with --debug for details.",
-              file=sys.stderr)
+        from aws_sts.redact import first_line
+
+        first = _redact(first_line(exc)[:300], argv)
+        print(f"aws-sts: unexpected error: {type(exc).__name__}: {first}" +
+              ("" if debug else "\nRun with --debug for details."), file=sys.stderr)
         return 1
+
+
+_received_signal = None  # the signal that ended the run (SIGINT or SIGTERM)
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM ends the run the way Ctrl-C does: KeyboardInterrupt unwinds every `with`, so the browser is
+    closed and its profile folder removed, and the credentials file is never half-written (atomic rename).
+    A second signal while cleaning up exits at once."""
+    import signal
+
+    def handler(signum, frame):
+        global _received_signal
+        if _received_signal is not None:
+            os._exit(128 + signum)
+        _received_signal = signum
+        raise KeyboardInterrupt
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+
+
+_written = False  # whether this run changed the credentials file
+
+
+def _write_holding_signals(write):
+    """Hold SIGINT/SIGTERM back while the credentials file is written (they are delivered right after), so
+    that the closing message can say whether it was."""
+    import signal
+
+    global _written
+    held = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        written = write()
+        _written = True
+        return written
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+
+
+def _interrupted() -> int:
+    import logging
+    import signal
+
+    # Playwright's driver connection dies with the interrupted call; asyncio would print its unretrieved
+    # future ("Future exception was never retrieved ...") when the loop is collected. That is not news.
+    logging.getLogger("asyncio").disabled = True
+    signum = _received_signal or signal.SIGINT
+    what = "terminated" if signum == signal.SIGTERM else "interrupted"
+    done = "the profile was written before that" if _written else "the credentials file was not changed"
+    print(f"\naws-sts: {what}; {done}.", file=sys.stderr)
+    return 128 + signum
 
 
 def _print_traceback(argv: Sequence[str]) -> None:
@@ -103,22 +158,9 @@ def _print_traceback(argv: Sequence[str]) -> None:
 
 
 def _redact(text: str, argv: Sequence[str]) -> str:
-    """Keep the password and code out of messages: Playwright's call logs quote typed values (fill("...")),
-    and a value given by flag or environment is known here even when the error happened deep inside."""
-    import re
+    from aws_sts import redact
 
-    text = re.sub(r'((?:fill|type|press|press_sequentially|pressSequentially)\()"(?:[^"\\]|\\.)*"', r'\1"[redacted]"', text)
-    secrets = [os.environ.get("AWS_STS_PASSWORD", "")]
-    for i, arg in enumerate(argv):
-        for flag in ("--password", "--otp"):
-            if arg == flag and i + 1 < len(argv):
-                secrets.append(argv[i + 1])
-            elif arg.startswith(flag + "="):
-                secrets.append(arg.split("=", 1)[1])
-    for secret in secrets:
-        if len(secret) >= 3:
-            text = text.replace(secret, "[redacted]")
-    return text
+    return redact.scrub(text, redact.given_secrets(argv))
 
 
 def run(argv: Sequence[str]) -> int:
@@ -127,9 +169,13 @@ def run(argv: Sequence[str]) -> int:
 
     prompts = Prompts()
     account = cfg.account(args.account)
-    from aws_sts.credentials import check_file
+    # Whatever can be refused is refused before the sign-in: nobody should approve a push for nothing.
+    from aws_sts import roles
+    from aws_sts.credentials import preflight
 
-    check_file(cfg.credentials_path)  # a file we could not update is reported before the sign-in, not after
+    preflight(cfg.credentials_path, args.profile)
+    if args.role:
+        roles.check_wanted(args.role, cfg)
 
     # 1. username and password (unless given)
     username = args.username or os.environ.get("AWS_STS_USERNAME") or prompts.text(
@@ -151,20 +197,20 @@ def run(argv: Sequence[str]) -> int:
     assertion_b64 = get_provider(cfg.provider).login(LoginRequest(
         entry_url=account.idp_entry_url, username=username, password=password, otp=args.otp, prompts=prompts,
         timeout=cfg.timeout_seconds, debug=args.debug, browser_path=cfg.browser_path,
-        meanwhile=lambda: sts.preload(cfg.region),  # boto3 takes ~0.25 s: overlap it with the IdP's pages
+        meanwhile=lambda: sts.preload(cfg.region, timeout=cfg.timeout_seconds),  # boto3 takes ~0.25 s: overlap it
     ))
 
     # 6. pick the role
-    from aws_sts import roles, saml
+    from aws_sts import saml
 
     assertion = saml.parse_assertion(assertion_b64)
     role = roles.choose_role(assertion.roles, args.role, cfg, account, prompts)
 
     # 7. STS, and the second hop into an account that has no entry URL of its own
-    result = sts.assume_role_with_saml(assertion, role, cfg.region, say=prompts.say)
+    result = sts.assume_role_with_saml(assertion, role, cfg.region, say=prompts.say, timeout=cfg.timeout_seconds)
     target = account.name
     if account.name != cfg.default_account and not account.has_own_entry_url and role.account_id != account.number:
-        result = sts.assume_role_in_account(result, role, account.number, cfg.region)
+        result = sts.assume_role_in_account(result, role, account.number, cfg.region, timeout=cfg.timeout_seconds)
     elif role.account_id != account.number:
         target = cfg.account_name_for(role.account_id) or role.account_id
 
@@ -172,8 +218,8 @@ def run(argv: Sequence[str]) -> int:
     from aws_sts.credentials import write_profile
 
     profile = args.profile or f"{target}-{role.name}"
-    path = write_profile(cfg.credentials_path, profile, result.credentials, region=cfg.region,
-                         output=cfg.output_format)
+    path = _write_holding_signals(lambda: write_profile(cfg.credentials_path, profile, result.credentials,
+                                                        region=cfg.region, output=cfg.output_format))
     expires = result.credentials.expiration.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     print(
         f"Your new access key pair has been stored in the AWS configuration file {path} "

@@ -69,14 +69,41 @@ class Prompts:
 
 def _ask(question):
     """Ask, in a worker thread when this thread already runs an event loop (Playwright's sync API does,
-    and prompt_toolkit needs a loop of its own). Ctrl-C at the prompt raises KeyboardInterrupt here."""
+    and prompt_toolkit needs a loop of its own). Ctrl-C at the prompt raises KeyboardInterrupt here.
+
+    A signal (SIGTERM, or SIGINT sent to aws-sts alone) interrupts the waiting main thread instead: the
+    prompt is then told to exit, so the terminal is restored, and the thread is a daemon so that a prompt
+    that does not exit can never keep the process alive."""
     import asyncio
+    import threading
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return question.unsafe_ask()
-    from concurrent.futures import ThreadPoolExecutor
+    outcome = {}
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prompt") as pool:
-        return pool.submit(question.unsafe_ask).result()
+    def ask():
+        try:
+            outcome["answer"] = question.unsafe_ask()
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=ask, name="prompt", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)  # a bounded join, so that a signal handler can run in this thread
+    except KeyboardInterrupt:
+        _stop(question.application)
+        worker.join(1)
+        raise
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["answer"]
+
+
+def _stop(application) -> None:
+    loop = getattr(application, "loop", None)
+    if loop is not None and application.is_running:
+        loop.call_soon_threadsafe(lambda: application.exit(exception=KeyboardInterrupt()))

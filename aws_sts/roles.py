@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 from aws_sts.config import Account, Config
 from aws_sts.errors import RoleChoiceError
 from aws_sts.prompts import Choice, Prompts
-from aws_sts.saml import Role
+from aws_sts.saml import ROLE_ARN, Role
 
 
 def label(role: Role, config: Config) -> str:
@@ -30,6 +30,39 @@ def _choices_text(roles: Sequence[Role], config: Config) -> str:
     return ", ".join(label(r, config) for r in roles)
 
 
+def check_wanted(wanted: str, config: Config) -> None:
+    """Refuse, before anyone signs in, a --role that cannot match any role whatever the assertion holds."""
+    text = wanted.strip()
+    if not text:
+        raise RoleChoiceError("--role is empty: give a role name, a role ARN or ACCOUNT/ROLE.")
+    if text.startswith("arn:"):
+        if not ROLE_ARN.match(text):
+            raise RoleChoiceError(f"--role {_shown(text)} is not a role ARN "
+                                  "(arn:aws:iam::123456789012:role/NAME).")
+    elif "/" in text:
+        account_part, role_part = text.split("/", 1)
+        if not role_part:
+            raise RoleChoiceError(f"--role {_shown(text)} names no role after the '/'.")
+        _account_number(account_part, config)
+
+
+def _account_number(account_part: str, config: Config) -> str:
+    if re.fullmatch(r"[0-9]{12}", account_part):
+        return account_part
+    if account_part in config.accounts:
+        return config.accounts[account_part].number
+    raise RoleChoiceError(
+        f"--role {_shown(account_part)}/...: '{_shown(account_part)}' is neither an account in {config.path} "
+        f"nor a 12-digit account id.\nAccounts in the config: {', '.join(config.accounts)}"
+    )
+
+
+def _shown(text: str) -> str:
+    """A user's value in a message: one line, not too long."""
+    text = text.encode("unicode_escape").decode("ascii")
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def find_role(roles: Sequence[Role], wanted: str, config: Config, account: Account) -> Role:
     """--role as a role ARN, ACCOUNT/ROLE (account name or 12-digit id), or a bare role name."""
     wanted = wanted.strip()
@@ -37,15 +70,7 @@ def find_role(roles: Sequence[Role], wanted: str, config: Config, account: Accou
         matches = [r for r in roles if r.arn == wanted]
     elif "/" in wanted:
         account_part, role_part = wanted.split("/", 1)
-        if re.fullmatch(r"\d{12}", account_part):
-            number = account_part
-        elif account_part in config.accounts:
-            number = config.accounts[account_part].number
-        else:
-            raise RoleChoiceError(
-                f"--role {wanted}: '{account_part}' is neither an account in {config.path} nor a 12-digit account id.\n"
-                f"Roles in your SAML assertion: {_choices_text(roles, config)}"
-            )
+        number = _account_number(account_part, config)
         matches = [r for r in roles if r.account_id == number and role_part in (r.name, r.arn.split(":role/", 1)[1])]
     else:
         # A bare name is looked up first in the chosen account, then everywhere.
@@ -72,10 +97,12 @@ def choose_role(
         return find_role(roles, wanted, config, account)
     if len(roles) == 1:
         return roles[0]
-    # The picker offers the chosen account's roles when the assertion has any.
-    offered = [r for r in roles if r.account_id == account.number] or list(roles)
-    if len(offered) == 1:
-        return offered[0]
+    # A single role in the chosen account is taken without asking (the account was chosen, by --account or
+    # defaultAccount); otherwise the picker offers every role of the assertion, the chosen account's first.
+    own = [r for r in roles if r.account_id == account.number]
+    if len(own) == 1:
+        return own[0]
+    offered = own + [r for r in roles if r.account_id != account.number]
     return prompts.select(
         "Choose a role:",
         [Choice(picker_title(r, config), r) for r in offered],

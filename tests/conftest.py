@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -72,6 +73,8 @@ def sts(sts_server):
     sts_server.calls.clear()
     sts_server.max_session_duration.clear()
     sts_server.deny_roles.clear()
+    sts_server.faults.clear()
+    sts_server.sessions.clear()
     return sts_server
 
 
@@ -118,10 +121,17 @@ def run_cli(home, cli_env, write_config):
     def run(*args, env=None, timeout=90) -> subprocess.CompletedProcess:
         if not (home / "config.json").exists():
             write_config()
-        return subprocess.run(
-            [AWS_STS, *args], env={**cli_env, **(env or {})}, stdin=subprocess.DEVNULL,
-            capture_output=True, text=True, timeout=timeout, cwd=home,
-        )
+        # PYTHONFAULTHANDLER: a run that hangs is stopped with SIGABRT, which prints where every thread was.
+        child = subprocess.Popen([AWS_STS, *args], env={**cli_env, "PYTHONFAULTHANDLER": "1", **(env or {})},
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                 text=True, cwd=home)
+        try:
+            out, err = child.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGABRT)
+            out, err = child.communicate(timeout=30)
+            pytest.fail(f"aws-sts {' '.join(args)} did not end within {timeout} s; it was here:\n{err[-6000:]}")
+        return subprocess.CompletedProcess(child.args, child.returncode, out, err)
 
     return run
 

@@ -6,7 +6,7 @@ import stat
 
 import pytest
 
-from aws_sts import browser
+from aws_sts import artifacts, browser
 from aws_sts.errors import BrowserError
 
 PASSWORD, CODE = "s3cret-Passw0rd", "492817"
@@ -66,7 +66,7 @@ def test_capture_and_artifacts_in_real_chromium(tmp_path, monkeypatch):
         page.set_content(page_html)
         page.fill("#p", PASSWORD)
         page.fill("#code", CODE)
-        folder = browser.save_artifacts(page, "stuck page", [PASSWORD, CODE, ASSERTION])
+        folder = artifacts.save(page, "stuck page", [PASSWORD, CODE, ASSERTION])
         assert folder == tmp_path / ".aws" / "aws-sts-debug"
     files = sorted(folder.iterdir())
     assert {f.suffix for f in files} == {".html", ".png"}

@@ -166,6 +166,9 @@ def test_wrong_code_interactive_asks_again(org, sts, home, spawn_cli, login_args
     child = spawn_cli(*login_args(), "--otp", "135791")
     child.expect("Verification code")
     child.sendline("111111")
+    child.expect(r"Okta: ([^\r\n]*)")
+    # Okta's "Please try again." is not doubled by our own "Try again."
+    assert child.match.group(1) == "Your passcode doesn't match our records. Try again."
     child.expect("Verification code")
     child.sendline(totp_now(org.scenario.totp_secret))
     child.expect("under the staging-Developer profile")
@@ -274,6 +277,21 @@ def test_role_picker(org, sts, home, spawn_cli, login_args):
     finish(child)
     assert child.exitstatus == 0
     assert [c["params"]["RoleArn"] for c in saml_calls(sts)] == [ADMIN]
+
+
+def test_role_picker_offers_other_accounts_after_the_chosen_one(org, sts, home, spawn_cli, login_args):
+    org.scenario.factors = "none"
+    org.scenario.roles = THREE_ROLES
+    child = spawn_cli(*login_args())
+    child.expect("Choose a role")
+    child.expect(f"staging \\({STAGING}\\)  Developer.*staging \\({STAGING}\\)  Admin.*"
+                 f"production \\({PRODUCTION}\\)  Developer.*333333333333  ReadOnly")
+    child.send("\x1b[B" * 3)  # down to the fourth: another account's role
+    child.send("\r")
+    child.expect("under the 333333333333-ReadOnly profile")
+    finish(child)
+    assert child.exitstatus == 0
+    assert [c["params"]["RoleArn"] for c in saml_calls(sts)] == [OTHER_RO]
 
 
 def test_no_roles_in_assertion(org, sts, home, run_cli, login_args):
@@ -466,9 +484,9 @@ def alive(pid: int) -> bool:
 def test_timeout_saves_artifacts_without_secrets(org, sts, home, run_cli, login_args, write_config):
     org.scenario.factors = "push"
     org.scenario.push_waits = 10_000  # the push is never answered
-    write_config(timeoutSeconds=3)
+    write_config(timeoutSeconds=8)  # long enough to reach the push page on a loaded machine
     result = run_cli(*login_args())
-    assert_failed(result, 1, "Timed out after 3 s", "Okta Verify push", "aws-sts-debug", "--debug")
+    assert_failed(result, 1, "Timed out after 8 s", "Okta Verify push", "aws-sts-debug", "--debug")
     folder = home / ".aws" / "aws-sts-debug"
     files = sorted(folder.iterdir())
     assert {f.suffix for f in files} == {".png", ".html"}

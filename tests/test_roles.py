@@ -72,3 +72,42 @@ def test_several_roles_without_tty_is_an_error_naming_role_flag(cfg):
 def test_picker_titles_show_account_names_and_ids(cfg):
     assert roles.picker_title(ROLES[2], cfg) == f"production ({PROD})  Developer"
     assert roles.picker_title(ROLES[3], cfg) == f"{OTHER}  ReadOnly"
+
+
+class RecordingPrompts(Prompts):
+    """Answers a select with its last choice and remembers what was offered (no terminal needed)."""
+
+    def __init__(self):
+        super().__init__(interactive=True)
+        self.offered = None
+
+    def select(self, message, choices, *, what, how):
+        self.offered = [c.value for c in choices]
+        return self.offered[-1]
+
+
+def test_picker_offers_every_role_the_chosen_accounts_first(cfg):
+    shuffled = [ROLES[3], ROLES[2], ROLES[0], ROLES[1]]
+    prompts = RecordingPrompts()
+    chosen = roles.choose_role(shuffled, None, cfg, cfg.account("staging"), prompts)
+    assert prompts.offered[:2] == [ROLES[0], ROLES[1]]  # staging's own, in the assertion's order
+    assert prompts.offered[2:] == [ROLES[3], ROLES[2]]  # then every other account's, none hidden
+    assert chosen == ROLES[2]
+
+
+def test_no_tty_error_lists_every_role(cfg):
+    with pytest.raises(NoTtyError) as info:
+        roles.choose_role(ROLES, None, cfg, cfg.account("staging"), Prompts(interactive=False))
+    assert f"{OTHER}/ReadOnly" in str(info.value) and "production/Developer" in str(info.value)
+
+
+@pytest.mark.parametrize("wanted", ["qa/Developer", "12345/Developer", "staging/", " ", "arn:aws:iam::1:role/X",
+                                    "arn:nonsense"])
+def test_role_that_can_never_match_is_refused_before_sign_in(cfg, wanted):
+    with pytest.raises(RoleChoiceError):
+        roles.check_wanted(wanted, cfg)
+
+
+@pytest.mark.parametrize("wanted", ["Developer", "staging/Admin", f"{OTHER}/ReadOnly", f"arn:aws:iam::{PROD}:role/x/Dev"])
+def test_role_that_may_match_passes_the_check(cfg, wanted):
+    roles.check_wanted(wanted, cfg)

@@ -7,6 +7,8 @@ Selectors are scoped to their form because while the widget slides between views
 
 from __future__ import annotations
 
+import re
+
 from aws_sts.browser import open_browser
 from aws_sts.errors import AuthenticationError
 from aws_sts.providers import LoginRequest
@@ -36,6 +38,8 @@ def next_code(flow: Flow, prompt="Verification code:", allow_empty: bool = False
 
 def code_rejected(flow: Flow, message: str) -> None:
     """A wrong code: ask again (up to MAX_CODE_TRIES) when interactive, else stop."""
+    # Okta's own text often ends with "Please try again."; we say what to do ourselves.
+    message = re.sub(r"\s*(?:please\s+)?try again\W*$", "", message, flags=re.I).strip() or "Invalid code."
     tries = flow.memory.get("code_tries", 0)
     if not flow.prompts.interactive or tries >= MAX_CODE_TRIES:
         after = f" after {tries} tries" if tries > 1 else ""

@@ -13,8 +13,6 @@ page: okta.py's describe_unknown names it, and the run stops with the failure ar
 
 from __future__ import annotations
 
-import re
-
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
 from aws_sts.providers.okta import (
@@ -173,8 +171,7 @@ def code(flow: Flow, form, error_box=None) -> None:
 
 
 def code_error(flow: Flow, box) -> None:
-    message = re.sub(r"\s*Try again\.?$", "", _error_message(box)).strip() or "Invalid code."
-    code_rejected(flow, message)
+    code_rejected(flow, _error_message(box))
     form = _form_of(box)
     flow.claim(form, "idx:code")  # should the widget re-render the form, answer it here, not twice
     code(flow, form, error_box=box)

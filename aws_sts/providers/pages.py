@@ -16,13 +16,20 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Optional, Sequence
 
-from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession, save_artifacts
+from aws_sts import artifacts
+from aws_sts.redact import first_line
+from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession
 from aws_sts.errors import AuthenticationError, PageError
 from aws_sts.providers import LoginRequest
 
 UNKNOWN = "unknown"
 UNKNOWN_AFTER_MS = 2000  # an unknown form must stay put this long before we give up on it
 ACTION_TIMEOUT_MS = 10_000
+# The wait for the next page is cut in slices so that a SAML form posted somewhere other than AWS is noticed
+# soon. A slice that ends doubles the next one: on a loaded machine, or with --debug's slow_mo, starting a
+# wait costs so much that a short slice could end before its first look at the page.
+POLL_SLICE_MS = 1000
+MAX_POLL_SLICE_MS = 16_000
 
 
 @dataclass(frozen=True)
@@ -40,14 +47,15 @@ DETECT_JS = """([states, unknownSelector, unknownAfter]) => {
     return style.visibility !== 'hidden' && style.display !== 'none' && Number(style.opacity) > 0.05;
   };
   const claimed = (el, name) => (el.dataset.awsStsClaimed || '').split(' ').includes(name);
-  const claim = (el, name) => {
-    el.dataset.awsStsClaimed = ((el.dataset.awsStsClaimed || '') + ' ' + name).trim();
+  // Only names the element: claiming it is the caller's (Flow.claim), because a poller of an earlier,
+  // timed-out wait may still run one more time and must not take an element from the current one.
+  const found = (el, name) => {
     if (!el.dataset.awsStsId) el.dataset.awsStsId = String(++window.__awsStsIds || (window.__awsStsIds = 1));
-    return el.dataset.awsStsId;
+    return {name, id: el.dataset.awsStsId};
   };
   for (const [name, selector] of states) {
     for (const el of document.querySelectorAll(selector)) {
-      if (!claimed(el, name) && visible(el)) return {name, id: claim(el, name)};
+      if (!claimed(el, name) && visible(el)) return found(el, name);
     }
   }
   if (!unknownSelector) return null;
@@ -56,10 +64,16 @@ DETECT_JS = """([states, unknownSelector, unknownAfter]) => {
     if (!visible(el) || known(el)) continue;
     const since = Number(el.dataset.awsStsUnknownSince || 0);
     if (!since) { el.dataset.awsStsUnknownSince = String(Date.now()); continue; }
-    if (Date.now() - since >= unknownAfter) return {name: '%s', id: claim(el, '%s')};
+    if (Date.now() - since >= unknownAfter) return found(el, '%s');
   }
   return null;
-}""" % (UNKNOWN, UNKNOWN)
+}""" % UNKNOWN
+
+
+CLAIM_JS = """([id, name]) => {
+  const el = document.querySelector(`[data-aws-sts-id="${id}"]`);
+  if (el) el.dataset.awsStsClaimed = ((el.dataset.awsStsClaimed || '') + ' ' + name).trim();
+}"""
 
 
 @dataclass
@@ -89,7 +103,8 @@ class Flow:
         self.prompts.say(message)
 
     def secrets(self) -> list:
-        return [self.request.password, self.request.otp, self.session.capture.saml_response,
+        capture = self.session.capture
+        return [self.request.password, self.request.otp, capture.saml_response, capture.elsewhere_response,
                 *self.memory.get("codes", [])]
 
     def run(self) -> str:
@@ -120,7 +135,7 @@ class Flow:
         except PlaywrightError as exc:
             if self.session.capture.saml_response:
                 return  # the page moved on to AWS while the handler was still looking at it
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            reason = first_line(exc)
             raise self.fail(f"aws-sts could not answer {state.description or state.name}: {reason}",
                             "unexpected-page", hint=True) from None
 
@@ -130,7 +145,7 @@ class Flow:
         try:
             response = self.page.goto(url, wait_until="commit", timeout=self.remaining_ms())
         except PlaywrightError as exc:
-            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "no answer"
+            reason = first_line(exc)
             raise AuthenticationError(
                 f"Cannot reach the sign-in page {url}: {reason.replace('Page.goto: ', '')}\n"
                 "Check the network (VPN?) and idpEntryUrl in config.json."
@@ -148,12 +163,20 @@ class Flow:
 
         by_name = {s.name: s for s in states}
         arg = [[s.name, s.selector] for s in states], self.unknown_selector, UNKNOWN_AFTER_MS
+        slice_ms = POLL_SLICE_MS
         while True:
+            self.check_posted_elsewhere()
             try:
-                handle = self.page.wait_for_function(DETECT_JS, arg=list(arg), timeout=self.remaining_ms())
+                handle = self.page.wait_for_function(DETECT_JS, arg=list(arg),
+                                                     timeout=min(self.remaining_ms(), slice_ms))
                 found = handle.json_value()
+                # Claim it at once (a plain page call: it never waits for the element to appear).
+                self.page.evaluate(CLAIM_JS, [found["id"], found["name"]])
                 break
             except PlaywrightTimeout:
+                if time.monotonic() < self.deadline:
+                    slice_ms = min(2 * slice_ms, MAX_POLL_SLICE_MS)
+                    continue
                 raise self.fail(
                     f"Timed out after {self.request.timeout:.0f} s waiting for the next Okta page "
                     f"(last step: {self.last_state}).", "timeout", hint=True) from None
@@ -163,9 +186,17 @@ class Flow:
                     if time.monotonic() < self.deadline:
                         continue
                 raise
+        element = self.element(found["id"])
         if found["name"] == UNKNOWN:
-            return State(UNKNOWN, "", lambda flow, el: None), self.element(found["id"])
-        return by_name[found["name"]], self.element(found["id"])
+            return State(UNKNOWN, "", lambda flow, el: None), element
+        return by_name[found["name"]], element
+
+    def check_posted_elsewhere(self) -> None:
+        where = self.session.capture.posted_elsewhere
+        if where:
+            raise self.fail(f"The sign-in ended with the SAML response posted to {where}, not to AWS sign-in.\n"
+                            "Ask your administrator to check the AWS app's ACS URL "
+                            "(https://signin.aws.amazon.com/saml).", "saml-posted-elsewhere")
 
     def element(self, element_id: str):
         return self.page.locator(f'[data-aws-sts-id="{element_id}"]')
@@ -178,7 +209,7 @@ class Flow:
         )
 
     def fail(self, message: str, label: str, hint: bool = False) -> PageError:
-        folder = save_artifacts(self.page, label, self.secrets())
+        folder = artifacts.save(self.page, label, self.secrets())
         if folder:
             message += f"\nA screenshot and the page HTML are in {folder}/"
         if hint and not self.request.debug:

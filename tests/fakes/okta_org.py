@@ -99,6 +99,7 @@ class Scenario:
     role_session_name: str | None = None  # RoleSessionName attribute; defaults to the username
     include_role_attribute: bool = True   # False -> assertion without the Role attribute
     engine: str = "classic"       # "classic" | "oie" (tests/fakes/okta_idx.py)
+    saml_post_path: str | None = None  # the app page posts the SAMLResponse to this path of the org, not to AWS
     # Identity Engine only (tests/fakes/okta_idx.py):
     oie_identifier_first: bool = False    # identifier page, then a password page (else both on one page)
     oie_authenticators: list | None = None  # e.g. ["google_otp", "okta_verify_push"]; None: follow `factors`
@@ -210,6 +211,7 @@ class FakeOktaOrg:
         self.events: list[str] = []
         self.errors: list[str] = []  # exceptions raised while handling a request (each answered 500)
         self.saml_responses: list[str] = []
+        self.issued_tokens: list[str] = []  # session ids and one-time session tokens, for the secrets scan
         self.idp_cert_pem: bytes = saml_idp.idp_cert_pem()
         # The Classic page loads the classic-only bundle: same widget code as okta-sign-in.min.js with
         # useClassicEngine, 0.6 MB less to parse. Set to "okta-sign-in.min.js" to use the full bundle.
@@ -253,6 +255,7 @@ class FakeOktaOrg:
             self.events.clear()
             self.errors.clear()
             self.saml_responses.clear()
+            self.issued_tokens.clear()
             if self.idx is not None and hasattr(self.idx, "reset"):
                 self.idx.reset()
             self._sessions: dict[str, str] = {}        # sid -> username
@@ -308,6 +311,7 @@ class FakeOktaOrg:
         sid = "102" + secrets.token_urlsafe(24)
         with self._lock:
             self._sessions[sid] = username
+            self.issued_tokens.append(sid)
         self.record("session:created")
         return sid
 
@@ -328,6 +332,7 @@ class FakeOktaOrg:
         token = "20111" + secrets.token_urlsafe(32)
         with self._lock:
             self._session_tokens[token] = username
+            self.issued_tokens.append(token)
         return token
 
     # ----------------------------------------------------------------- pages
@@ -340,7 +345,7 @@ class FakeOktaOrg:
         page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Signing in...</title><link rel="icon" href="data:,"></head>
 <body>
-<form id="appForm" name="appForm" action="{saml_idp.AWS_SIGNIN_URL}" method="POST">
+<form id="appForm" name="appForm" action="{html.escape(self.saml_post_url)}" method="POST">
 <input name="SAMLResponse" type="hidden" value="{html.escape(b64)}"/>
 <input name="RelayState" type="hidden" value=""/>
 <noscript><button type="submit">Continue</button></noscript>
@@ -349,6 +354,21 @@ class FakeOktaOrg:
 </body></html>
 """
         self.respond(req, 200, page, headers={"Cache-Control": "no-store"})
+
+    @property
+    def saml_post_url(self) -> str:
+        path = self.scenario.saml_post_path
+        return f"{self.base_url}{path}" if path else saml_idp.AWS_SIGNIN_URL
+
+    def _misdirected_saml(self, req) -> None:
+        """A relying party that is not AWS and shows what it got: the assertion, as base64 and as XML text."""
+        import base64
+
+        b64 = req.form.get("SAMLResponse", "")
+        self.record("saml:posted-elsewhere")
+        xml = base64.b64decode(b64).decode("utf-8", "replace")
+        self.respond(req, 200, f"<!DOCTYPE html><html><body><h1>Not AWS</h1><p>Got {html.escape(b64)}</p>"
+                               f"<pre>{html.escape(xml)}</pre></body></html>")
 
     def widget_config_base(self) -> dict:
         """The parts of the widget config every hosted page has: baseUrl (this origin) and assets."""
@@ -429,6 +449,8 @@ var signIn = new OktaSignIn(config);
             return self._app(req)
         if path == "/login/sessionCookieRedirect" and req.method == "GET":
             return self._session_cookie_redirect(req)
+        if self.scenario.saml_post_path and path == self.scenario.saml_post_path and req.method == "POST":
+            return self._misdirected_saml(req)
         if path == "/api/v1/sessions/me":
             return self._sessions_me(req)
         if path.startswith("/api/v1/authn") and req.method == "POST":
