@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo demo-oie test fresh-machine-test container-test manpage bench
+.PHONY: setup demo demo-oie test lint fresh-machine-test container-test manpage bench
 
 setup:
 	@bash scripts/setup
@@ -13,8 +13,11 @@ demo: setup
 demo-oie: setup
 	@$(PY) -m tests.fakes.demo --engine oie
 
-test: setup
+test: setup lint
 	$(PY) -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check .
 
 # As root: the README's two commands on a fresh clone of HEAD in a bare Debian container
 # (tests/container/fresh-machine.sh --copy . tries the working tree instead).

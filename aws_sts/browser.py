@@ -1,4 +1,4 @@
-"""Find and launch Chromium, capture the SAML POST to AWS sign-in, save failure artifacts.
+"""Find and launch Chromium, and capture the SAML POST to AWS sign-in.
 
 The assertion is captured inside the browser: the POST to an AWS sign-in SAML endpoint is intercepted
 and answered locally, so nothing is ever sent to AWS sign-in and no other page sees the assertion.
@@ -10,7 +10,6 @@ import glob
 import os
 import re
 import shutil
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +41,8 @@ FULL_BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome
 def _playwright_browsers(kind: str) -> list[str]:
     root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or os.path.expanduser("~/.cache/ms-playwright")
     patterns = {
-        "shell": ["chromium_headless_shell-*/chrome-*/chrome-headless-shell", "chromium_headless_shell-*/chrome-*/headless_shell"],
+        "shell": ["chromium_headless_shell-*/chrome-*/chrome-headless-shell",
+                  "chromium_headless_shell-*/chrome-*/headless_shell"],
         "full": ["chromium-*/chrome-linux*/chrome"],
     }[kind]
     found = []

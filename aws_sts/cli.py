@@ -1,4 +1,10 @@
-"""Command line: build_parser() (also used by argparse-manpage) and main(), steps 1-8 top to bottom."""
+"""Command line: argparse (build_parser(), also used by argparse-manpage), environment fallbacks and printing.
+run() reads like the README's steps; the steps themselves are aws_sts.flow.
+
+Start-up speed has one mechanism, here: `aws-sts --version` and `--help` must start about as fast as
+Python itself, so this module imports nothing but the exit codes when it loads; argparse, the config and
+the flow (and through it boto3, Playwright and questionary) are imported inside the functions that use them.
+"""
 
 from __future__ import annotations
 
@@ -22,7 +28,8 @@ EPILOG = (
 )
 
 
-def build_parser(accounts: Optional[Sequence[str]] = None, default_account: Optional[str] = None) -> argparse.ArgumentParser:
+def build_parser(accounts: Optional[Sequence[str]] = None,
+                 default_account: Optional[str] = None) -> argparse.ArgumentParser:
     import argparse
 
     parser = argparse.ArgumentParser(prog="aws-sts", description=DESCRIPTION, epilog=EPILOG)
@@ -164,69 +171,53 @@ def _redact(text: str, argv: Sequence[str]) -> str:
 
 
 def run(argv: Sequence[str]) -> int:
+    """The README's steps, top to bottom."""
     args, cfg = parse_args(argv)
+    from aws_sts import flow
     from aws_sts.prompts import Prompts
 
     prompts = Prompts()
     account = cfg.account(args.account)
-    # Whatever can be refused is refused before the sign-in: nobody should approve a push for nothing.
-    from aws_sts import roles
-    from aws_sts.credentials import preflight
+    flow.check_before_sign_in(cfg, args.profile, args.role)
+    answers = ask_answers(args, prompts)                                            # 1
+    say_signing_in(account, answers, args.debug, prompts)
+    assertion = flow.get_assertion(cfg, account, answers, prompts, debug=args.debug)  # 2-5
+    role = flow.pick_role(assertion, args.role, cfg, account, prompts)              # 6
+    issued = flow.get_credentials(assertion, role, cfg, account, say=prompts.say)   # 7
+    profile = args.profile or issued.default_profile                                # 8
+    path = _write_holding_signals(lambda: flow.emit_profile(cfg, profile, issued))
+    print_stored(path, profile, issued)
+    return EXIT_OK
 
-    preflight(cfg.credentials_path, args.profile)
-    if args.role:
-        roles.check_wanted(args.role, cfg)
 
-    # 1. username and password (unless given)
+def ask_answers(args, prompts):
+    """Username and password from the flags, the environment, or the terminal (in that order)."""
+    from aws_sts.flow import Answers
+
     username = args.username or os.environ.get("AWS_STS_USERNAME") or prompts.text(
         "Username:", what="Your SSO username", how="pass --username or set AWS_STS_USERNAME")
     password = args.password or os.environ.get("AWS_STS_PASSWORD") or prompts.password(
         "Password:", what="Your SSO password", how="pass --password or set AWS_STS_PASSWORD")
+    return Answers(username, password, args.otp)
 
-    # 2-5. the browser signs in (code or push as the IdP asks) and captures the SAML assertion
-    from aws_sts import sts
-    from aws_sts.providers import LoginRequest, get_provider
 
-    prompts.say(f"Signing in to {account.idp_entry_url} as {username}...")
-    if args.debug:
+def say_signing_in(account, answers, debug: bool, prompts) -> None:
+    prompts.say(f"Signing in to {account.idp_entry_url} as {answers.username}...")
+    if debug:
         from aws_sts.browser import has_display
 
         if not has_display():
             prompts.say("--debug: there is no display, so the browser stays headless; run under xvfb-run "
                         "(as the Docker image does) to get a headed one. Failure screenshots are saved either way.")
-    assertion_b64 = get_provider(cfg.provider).login(LoginRequest(
-        entry_url=account.idp_entry_url, username=username, password=password, otp=args.otp, prompts=prompts,
-        timeout=cfg.timeout_seconds, debug=args.debug, browser_path=cfg.browser_path,
-        meanwhile=lambda: sts.preload(cfg.region, timeout=cfg.timeout_seconds),  # boto3 takes ~0.25 s: overlap it
-    ))
 
-    # 6. pick the role
-    from aws_sts import saml
 
-    assertion = saml.parse_assertion(assertion_b64)
-    role = roles.choose_role(assertion.roles, args.role, cfg, account, prompts)
-
-    # 7. STS, and the second hop into an account that has no entry URL of its own
-    result = sts.assume_role_with_saml(assertion, role, cfg.region, say=prompts.say, timeout=cfg.timeout_seconds)
-    target = account.name
-    if account.name != cfg.default_account and not account.has_own_entry_url and role.account_id != account.number:
-        result = sts.assume_role_in_account(result, role, account.number, cfg.region, timeout=cfg.timeout_seconds)
-    elif role.account_id != account.number:
-        target = cfg.account_name_for(role.account_id) or role.account_id
-
-    # 8. write the profile and say where, under which name, until when
-    from aws_sts.credentials import write_profile
-
-    profile = args.profile or f"{target}-{role.name}"
-    path = _write_holding_signals(lambda: write_profile(cfg.credentials_path, profile, result.credentials,
-                                                        region=cfg.region, output=cfg.output_format))
-    expires = result.credentials.expiration.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+def print_stored(path, profile: str, issued) -> None:
+    expires = issued.result.credentials.expiration.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
     print(
         f"Your new access key pair has been stored in the AWS configuration file {path} "
         f"under the {profile} profile.\n"
-        f"Role: {result.role_arn}\n"
+        f"Role: {issued.result.role_arn}\n"
         f"Note that it will expire at {expires}.\n"
         f"After this time you may safely rerun this command to refresh your access key pair.\n"
         f"To use it, call the AWS CLI with the --profile option, e.g.: aws --profile {profile} sts get-caller-identity"
     )
-    return EXIT_OK

@@ -17,14 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Optional
 
-from aws_sts import urls
+from aws_sts import providers, urls
 from aws_sts.errors import ConfigError
 from aws_sts.urls import is_loopback  # noqa: F401  (public: part of this module's API)
 
 KNOWN_KEYS = {"awsConfigPath", "outputFormat", "region", "provider", "idpEntryUrl", "defaultAccount", "accounts",
               "browserPath", "timeoutSeconds"}
 ACCOUNT_KEYS = {"accountNumber", "idpEntryUrl"}
-PROVIDERS = ("okta",)
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")  # the AWS CLI's `output` values
 DEFAULT_AWS_CONFIG_PATH = "/.aws/credentials"
 SYSTEM_CONFIG = Path("/etc/aws-sts/config.json")
@@ -46,7 +45,7 @@ class Account:
     name: str
     number: str
     idp_entry_url: str
-    has_own_entry_url: bool  # decides the second hop (DESIGN §4)
+    has_own_entry_url: bool  # decides the second hop (flow.needs_second_hop)
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,7 @@ class Config:
 
 
 def candidate_paths(environ: Mapping[str, str] = os.environ) -> list[Path]:
-    """Where config.json is looked for, in order (DESIGN §3)."""
+    """Where config.json is looked for, in order (as the README and --help say)."""
     paths = []
     if environ.get("AWS_STS_CONFIG"):
         paths.append(Path(environ["AWS_STS_CONFIG"]).expanduser())
@@ -129,7 +128,9 @@ def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> 
 
     if not isinstance(data, dict):
         raise ConfigError(f"{_where(path)}: expected a JSON object at the top level.")
-    unknown = sorted(str(key) for key in data if key not in KNOWN_KEYS)
+    provider = data.get("provider", "okta")
+    known = KNOWN_KEYS | (providers.config_keys(provider) if isinstance(provider, str) else frozenset())
+    unknown = sorted(str(key) for key in data if key not in known)
     try:  # warnings come out even when a later key fails: a misspelt key often explains the error
         return _parse(data, path, environ, fail, unknown)
     finally:
@@ -145,8 +146,8 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
         return _check_text(data[key], max_length, lambda expected: fail(key, expected))
 
     provider = get_str("provider", 16, default="okta")
-    if provider not in PROVIDERS:
-        raise fail("provider", f"must be one of {', '.join(PROVIDERS)}, got {shown(provider)}")
+    if provider not in providers.names():
+        raise fail("provider", f"must be one of {', '.join(providers.names())}, got {shown(provider)}")
     top_url = get_str("idpEntryUrl", urls.MAX_LENGTH)
     if top_url is not None:
         check_url(top_url, lambda expected: fail("idpEntryUrl", expected))

@@ -1,7 +1,10 @@
-"""The ONLY module that talks to the terminal.
+"""The only module that asks the user anything.
 
-Everything that asks the user something goes through a `Prompts` object, so tests (and a future GUI)
-can answer without a terminal. With no TTY a needed prompt is an error naming the flag to use: never a hang.
+It owns: the questions (text, hidden password, one-time code, a choice from a list), the decision whether
+there is a terminal to ask on (stdin and stderr both TTYs), the no-terminal error that names the flag or
+variable to use instead (never a wait for input that cannot come), asking beside Playwright's event loop,
+and status lines (`say`, on stderr, so stdout stays clean for results). Everything else takes a `Prompts`,
+so tests and other front ends answer without a terminal. It does not print results: that is the CLI's.
 """
 
 from __future__ import annotations

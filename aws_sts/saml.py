@@ -70,7 +70,6 @@ class Assertion:
     roles: tuple
     role_session_name: Optional[str]
     session_duration: Optional[int]
-    destination: Optional[str]
 
     def __repr__(self) -> str:  # keep the assertion out of tracebacks and logs
         return f"Assertion(roles={self.roles!r}, session_duration={self.session_duration!r})"
@@ -90,7 +89,6 @@ def parse_assertion(b64: str) -> Assertion:
         roles=tuple(roles),
         role_session_name=session_names[0],
         session_duration=_session_duration(values.get(DURATION_ATTRIBUTE)),
-        destination=root.get("Destination"),
     )
 
 

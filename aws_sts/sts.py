@@ -24,6 +24,7 @@ from typing import Callable, Optional
 from aws_sts.credentials import TemporaryCredentials
 from aws_sts.errors import StsError
 from aws_sts.saml import Assertion, Role
+from aws_sts.sts_failures import Failure, Unreadable, classify, one_line
 
 DEFAULT_DURATION = 3600
 CHAINED_MAX_DURATION = 3600  # AWS caps role-chaining sessions at one hour
@@ -31,11 +32,6 @@ DEFAULT_TIMEOUT = 120.0  # the config's timeoutSeconds default
 MAX_ATTEMPTS = 3  # botocore's standard mode makes 3 too
 BACKOFF_SECONDS = 0.5  # full jitter: wait up to 0.5 s, then up to 1 s (the tests set 0)
 CONNECT_TIMEOUT, READ_TIMEOUT = 10.0, 30.0  # per attempt, never more than the phase's timeout
-# Error codes AWS uses for "slow down", retried like a 5xx.
-THROTTLING = {"Throttling", "ThrottlingException", "ThrottledException", "RequestThrottledException",
-              "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "SlowDown",
-              "PriorRequestNotComplete", "TransientError"}
-WHAT_TO_DO = "try again; if it keeps happening, check your network, any proxy, and AWS_ENDPOINT_URL_STS."
 
 
 @dataclass(frozen=True)
@@ -125,7 +121,7 @@ def _client_or_error(region, credentials, timeout):
     try:
         return _client(region, credentials, timeout)
     except (BotoCoreError, ValueError) as exc:
-        problem = _one_line(str(exc), ())
+        problem = one_line(str(exc), ())
     raise StsError(f"Could not set up the AWS STS client for region {region or 'us-east-1'}: {problem}. "
                    "Check the config's region and AWS_ENDPOINT_URL_STS.")
 
@@ -139,25 +135,6 @@ def _endpoint(client) -> str:
 
 
 # --- one call, with retries under a deadline --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Failure:
-    """What went wrong in one attempt, in words that quote nothing from the answer."""
-
-    head: str
-    detail: str
-    advice: str
-    retry: bool
-
-    def message(self, attempts: int) -> str:
-        tries = f"{attempts} attempts" if attempts > 1 else ""
-        inside = ", ".join(part for part in (self.detail, tries) if part)
-        return f"{self.head}{f' ({inside})' if inside else ''}{f'; {self.advice}' if self.advice else ''}"
-
-
-class _Unreadable(Exception):
-    """A parsed answer without usable credentials."""
-
 
 _TIMED_OUT = object()
 
@@ -178,57 +155,12 @@ def _attempt(call, params: dict, wait: float):
     return outcome[0] if outcome else (None, _TIMED_OUT)
 
 
-def _classify(exc: Exception, what: str, endpoint: str, read_timeout: float, secrets) -> _Failure:
-    from botocore.exceptions import (
-        BotoCoreError,
-        ClientError,
-        ConnectionClosedError,
-        ConnectTimeoutError,
-        EndpointConnectionError,
-        ReadTimeoutError,
-        SSLError,
-    )
-    from botocore.parsers import ResponseParserError
-
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code = _one_line(str(error.get("Code") or "Error"), secrets)
-        said = f"{code}: {_one_line(str(error.get('Message') or ''), secrets)}".rstrip(": ")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
-        if code in THROTTLING:
-            return _Failure(f"AWS STS at {endpoint} is throttling requests", f"{what}: {said}",
-                            "wait a minute and try again.", True)
-        if status >= 500:
-            return _Failure(f"AWS STS at {endpoint} failed {what}", f"HTTP {status} {said}",
-                            "AWS may be having trouble: try again in a few minutes.", True)
-        return _Failure(f"AWS STS refused {what}: {said}", "", "", False)
-    # ResponseParserError is not a BotoCoreError; for a well-formed body of the wrong shape (an HTML page)
-    # botocore raises a bare KeyError or the like instead. Either way the answer could not be read.
-    if isinstance(exc, (ResponseParserError, _Unreadable, LookupError, ValueError, TypeError, AttributeError)):
-        how = "no usable credentials in it" if isinstance(exc, _Unreadable) else "not a valid STS XML answer"
-        return _Failure("AWS STS sent an answer aws-sts could not read", f"{what}: {how}", WHAT_TO_DO, True)
-    if isinstance(exc, SSLError):
-        return _Failure(f"Could not call AWS STS: the TLS connection to {endpoint} failed", "certificate or proxy",
-                        "check AWS_CA_BUNDLE, any TLS-inspecting proxy, and AWS_ENDPOINT_URL_STS.", False)
-    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):  # refused, DNS, unreachable
-        return _Failure(f"Could not call AWS STS: could not connect to {endpoint}", "",
-                        "check your network connection and AWS_ENDPOINT_URL_STS.", True)
-    if isinstance(exc, ConnectionClosedError):
-        return _Failure(f"AWS STS at {endpoint} closed the connection before answering", what, WHAT_TO_DO, True)
-    if isinstance(exc, ReadTimeoutError):
-        return _Failure(f"AWS STS at {endpoint} did not answer", f"{what}: silent for {read_timeout:g} s",
-                        "check your network, or raise timeoutSeconds in the config.", True)
-    if isinstance(exc, BotoCoreError):
-        return _Failure(f"Could not call AWS STS ({what}): {_one_line(str(exc), secrets)}", "", "", False)
-    raise exc  # not an answer but a bug of ours: the CLI reports it as unexpected
-
-
 def _call(what: str, call, read: Callable[[dict], StsResult], deadline: float, timeout: float, endpoint: str,
           secrets=(), **params) -> StsResult:
     """Call STS and read its answer, retrying transient failures until MAX_ATTEMPTS or the deadline.
 
     Every StsError is raised outside an `except` block: no exception (quoting the body) rides along."""
-    silent = _Failure(f"AWS STS at {endpoint} did not answer within the {timeout:g} s timeout", what,
+    silent = Failure(f"AWS STS at {endpoint} did not answer within the {timeout:g} s timeout", what,
                       "check your network, or raise timeoutSeconds in the config.", False)
     failure, attempts = silent, 0
     while attempts < MAX_ATTEMPTS:
@@ -244,8 +176,8 @@ def _call(what: str, call, read: Callable[[dict], StsResult], deadline: float, t
             try:
                 return read(answer)
             except (LookupError, ValueError, TypeError, AttributeError):
-                exc = _Unreadable()
-        failure = _classify(exc, what, endpoint, min(READ_TIMEOUT, timeout), secrets)
+                exc = Unreadable()
+        failure = classify(exc, what, endpoint, min(READ_TIMEOUT, timeout), secrets)
         del exc, answer  # the exception may quote the body: keep it no longer than needed
         if not failure.retry:
             break
@@ -253,15 +185,6 @@ def _call(what: str, call, read: Callable[[dict], StsResult], deadline: float, t
             pause = random.uniform(0, BACKOFF_SECONDS * 2 ** (attempts - 1))
             time.sleep(max(0.0, min(pause, deadline - time.monotonic())))
     raise StsError(failure.message(attempts))
-
-
-def _one_line(text: str, secrets) -> str:
-    """Whitespace collapsed, secrets removed, at most 300 characters: a message stays one short line."""
-    text = " ".join(text.split())
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "[redacted]")
-    return text if len(text) <= 300 else text[:297] + "..."
 
 
 # --- the answers ----------------------------------------------------------------------------------------------

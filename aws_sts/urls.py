@@ -5,7 +5,7 @@ written canonically: WHATWG drops tabs and newlines, reads '\\' as '/', skips ex
 '127.1', '0x7f.0.0.1' and '2130706433' as 127.0.0.1, decodes percent-escapes and maps Unicode in host
 names. A URL that one parser finds on localhost could then reach another host in the browser, so the
 "http only for loopback" rule holds only for URLs already written the canonical way.
-tests/test_config_props.py checks this against Node's URL class, which follows the same standard.
+tests/unit/test_config_props.py checks this against Node's URL class, which follows the same standard.
 """
 
 from __future__ import annotations

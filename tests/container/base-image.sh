@@ -2,7 +2,7 @@
 # The bare Debian base, shared by tests/container/run.sh (the image proof) and
 # tests/container/fresh-machine.sh (the README's two commands on a fresh machine):
 #   - installs podman, runc, debootstrap and uidmap from apt when missing (nothing by hand),
-#   - configures podman as DESIGN §8 says works on these machines (root, runc, cgroupfs, host network,
+#   - configures podman the way that works on these machines (root, runc, cgroupfs, host network,
 #     explicit ulimits),
 #   - builds localhost/debian:bookworm-slim once, a stand-in for the official debian:bookworm-slim
 #     (which cannot be pulled here): a `debootstrap --variant=minbase bookworm` root filesystem made slim
@@ -30,7 +30,7 @@ if ((${#need[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# DESIGN §8: podman as root with runc, cgroupfs, host network and explicit ulimits.
+# podman as root with runc, cgroupfs, host network and explicit ulimits.
 mkdir -p /etc/containers
 cat >/etc/containers/containers.conf <<'CONF'
 [containers]

@@ -37,7 +37,7 @@ trap cleanup EXIT
 [[ -x "$PY" ]] || die "no project venv at $VENV (make container-test creates it)"
 
 # ---------------------------------------------------------------- tools and the base image
-# podman (configured as DESIGN §8 says) and the debian:bookworm-slim stand-in, shared with
+# podman (configured as base-image.sh says) and the debian:bookworm-slim stand-in, shared with
 # tests/container/fresh-machine.sh; the linters on top.
 info "tools and base image $BASE_IMAGE"
 bash tests/container/base-image.sh || die "base image"

@@ -54,7 +54,8 @@ USER_ID = "00ufakeuser000000001"
 APP = {"name": "amazon_aws", "label": "Amazon Web Services", "id": "0oaawsapp000000000001"}
 
 # Authenticators (id) and the user's enrollments of them (enrollment id).
-PASSWORD = {"key": "okta_password", "type": "password", "id": "autfakepassword00001", "enrollment": "laefakepassword00001",
+PASSWORD = {"key": "okta_password", "type": "password", "id": "autfakepassword00001",
+            "enrollment": "laefakepassword00001",
             "displayName": "Password", "methods": ["password"]}
 GOOGLE = {"key": "google_otp", "type": "app", "id": "autfakegoogleotp0001", "enrollment": "uftfakegoogleotp0001",
           "displayName": "Google Authenticator", "methods": ["otp"]}

@@ -1,4 +1,4 @@
-"""Shared fixtures: the fake Okta org (real widget), the strict fake STS, a temporary HOME, the installed CLI.
+"""End-to-end fixtures: the fake Okta org (real widget), the strict fake STS, a temporary HOME, the installed CLI.
 
 End-to-end tests run the installed `aws-sts` as a subprocess, exactly as a user would: HOME in a temp
 folder, stdin not a TTY (or a pseudo-terminal via pexpect for interactive tests), AWS_ENDPOINT_URL_STS
@@ -24,19 +24,21 @@ from tests.fakes.sts_server import FakeSts
 BIN = Path(sys.executable).parent
 AWS_STS = shutil.which("aws-sts", path=str(BIN)) or shutil.which("aws-sts")
 AWS_CLI = shutil.which("aws", path=str(BIN)) or shutil.which("aws")
-STAGING, PRODUCTION = "123456789012", "210987654321"
 
 
-def pytest_sessionstart(session):
+@pytest.fixture(scope="session", autouse=True)
+def installed_is_current():
     """The end-to-end tests run the *installed* aws-sts (scripts/setup installs it non-editable): stop at
-    once, with the fix, when it is older than the source instead of testing stale code."""
+    once, with the fix, when it is older than the source instead of testing stale code.
+
+    A fixture of this folder, not a session hook, so that `pytest tests/unit` never looks for the install."""
     import filecmp
 
     found = subprocess.run([str(BIN / "python"), "-c", "import aws_sts; print(aws_sts.__file__)"], cwd="/",
                            capture_output=True, text=True)
     installed = Path(found.stdout.strip()).parent if found.returncode == 0 else None
-    source = Path(__file__).resolve().parents[1] / "aws_sts"
-    if installed is None:
+    source = Path(__file__).resolve().parents[2] / "aws_sts"
+    if installed is None or AWS_STS is None:
         pytest.exit("aws-sts is not installed in this environment: run `make test` (or scripts/setup).", 2)
     if installed.resolve() == source:
         return  # an editable install
@@ -166,16 +168,3 @@ def aws_cli(home, cli_env, sts):
 
     return run
 
-
-def finish(child) -> None:
-    """Wait for a pexpect child to exit, so that its exitstatus/signalstatus are set."""
-    child.wait()
-    child.close()
-
-
-def read_profile(home: Path, profile: str) -> dict:
-    import configparser
-
-    parser = configparser.RawConfigParser()
-    parser.read(home / ".aws" / "credentials")
-    return dict(parser[profile])

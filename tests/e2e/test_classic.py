@@ -12,32 +12,27 @@ import time
 
 import pytest
 
-from tests.conftest import PRODUCTION, STAGING, finish, read_profile
 from tests.fakes.okta_org import totp_now
+from tests.helpers import (
+    ADMIN,
+    DEV,
+    DEV_P,
+    OTHER_P,
+    OTHER_RO,
+    PROD_DEV,
+    PROD_P,
+    PRODUCTION,
+    STAGING,
+    alive,
+    assert_failed,
+    assert_ok,
+    descendants,
+    finish,
+    read_profile,
+    saml_calls,
+)
 
-DEV = f"arn:aws:iam::{STAGING}:role/Developer"
-DEV_P = f"arn:aws:iam::{STAGING}:saml-provider/Okta"
-ADMIN = f"arn:aws:iam::{STAGING}:role/Admin"
-PROD_DEV = f"arn:aws:iam::{PRODUCTION}:role/Developer"
-PROD_P = f"arn:aws:iam::{PRODUCTION}:saml-provider/Okta"
-OTHER_RO = "arn:aws:iam::333333333333:role/ReadOnly"
-OTHER_P = "arn:aws:iam::333333333333:saml-provider/Okta"
 THREE_ROLES = [(DEV, DEV_P), (ADMIN, DEV_P), (PROD_DEV, PROD_P), (OTHER_RO, OTHER_P)]
-
-
-def assert_ok(result):
-    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-
-
-def assert_failed(result, code, *words):
-    assert result.returncode == code, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    assert "Traceback" not in result.stderr
-    for word in words:
-        assert word in result.stderr, f"{word!r} not in stderr:\n{result.stderr}"
-
-
-def saml_calls(sts):
-    return [c for c in sts.calls if c["action"] == "AssumeRoleWithSAML"]
 
 
 # -- factors ---------------------------------------------------------------------------------------
@@ -400,7 +395,7 @@ def test_unparsable_credentials_file_is_left_untouched(org, sts, home, run_cli, 
 def test_help_without_config(home, cli_env, tmp_path):
     import subprocess
 
-    from tests.conftest import AWS_STS
+    from tests.e2e.conftest import AWS_STS
 
     env = {k: v for k, v in cli_env.items() if k != "AWS_STS_CONFIG"}
     result = subprocess.run([AWS_STS, "--help"], env=env, cwd=tmp_path, capture_output=True, text=True)
@@ -466,19 +461,6 @@ def test_ctrl_c_while_waiting_for_push_leaves_file(org, sts, home, spawn_cli, lo
     while any(alive(pid) for pid in browser_processes) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not [pid for pid in browser_processes if alive(pid)]
-
-
-def descendants(pid: int) -> list:
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    return [int(c) for c in children] + [d for c in children for d in descendants(int(c))]
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_timeout_saves_artifacts_without_secrets(org, sts, home, run_cli, login_args, write_config):

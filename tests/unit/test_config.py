@@ -105,7 +105,7 @@ def test_search_order(tmp_path, monkeypatch):
 
 
 def test_example_config_loads(tmp_path):
-    example = Path(__file__).parents[1] / "config.example.json"
+    example = Path(__file__).parents[2] / "config.example.json"
     cfg = config.load(str(example), environ={"HOME": str(tmp_path)})
     assert cfg.default_account in cfg.accounts
 

@@ -31,7 +31,6 @@ def test_roles_in_either_order_any_prefix(prefix):
     assert [r.principal_arn for r in parsed.roles] == [DEV_P, ADMIN_P]
     assert parsed.roles[1].name == "Admin" and parsed.roles[1].account_id == "210987654321"
     assert parsed.b64 == b64  # never re-encoded
-    assert parsed.destination == "https://signin.aws.amazon.com/saml"
 
 
 def test_session_duration_and_name():

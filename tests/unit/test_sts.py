@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from aws_sts import saml, sts
 from aws_sts.errors import StsError
 from tests.fakes.sts_server import FakeSts
-from tests.test_fake_sts import ACCOUNT, DEV, OTHER, assertion
+from tests.helpers import DEV, PROD_DEV, STAGING, assertion
 
 UNREADABLE = "AWS STS sent an answer aws-sts could not read"
 NO_CREDENTIALS = (b'<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
@@ -82,11 +82,11 @@ def attempts(fake) -> int:
 def test_assume_role_with_saml_and_second_hop(fake):
     parsed, role = login()
     first = sts.assume_role_with_saml(parsed, role, "us-east-1")
-    assert first.assumed_role_arn == f"arn:aws:sts::{ACCOUNT}:assumed-role/Developer/alice@example.com"
+    assert first.assumed_role_arn == f"arn:aws:sts::{STAGING}:assumed-role/Developer/alice@example.com"
     assert first.credentials.secret_access_key in secrets_of(fake, parsed)
     assert first.credentials.expiration > datetime.now(timezone.utc)
     second = sts.assume_role_in_account(first, role, "210987654321", "us-east-1")
-    assert second.role_arn == OTHER and second.assumed_role_arn.endswith("/Developer/alice@example.com")
+    assert second.role_arn == PROD_DEV and second.assumed_role_arn.endswith("/Developer/alice@example.com")
     assert [c["action"] for c in fake.calls] == ["AssumeRoleWithSAML", "AssumeRole"]
 
 
@@ -108,7 +108,7 @@ def test_broken_credentials_file_and_missing_profile_are_not_read(fake, monkeypa
     monkeypatch.setenv("AWS_PROFILE", "the-profile-we-are-about-to-create")
     parsed, role = login()
     first = sts.assume_role_with_saml(parsed, role, "us-east-1")
-    assert sts.assume_role_in_account(first, role, "210987654321", "us-east-1").role_arn == OTHER
+    assert sts.assume_role_in_account(first, role, "210987654321", "us-east-1").role_arn == PROD_DEV
 
 
 def test_refusal_is_not_retried(fake):

@@ -108,6 +108,7 @@ def test_role_that_can_never_match_is_refused_before_sign_in(cfg, wanted):
         roles.check_wanted(wanted, cfg)
 
 
-@pytest.mark.parametrize("wanted", ["Developer", "staging/Admin", f"{OTHER}/ReadOnly", f"arn:aws:iam::{PROD}:role/x/Dev"])
+@pytest.mark.parametrize("wanted", ["Developer", "staging/Admin", f"{OTHER}/ReadOnly",
+                                    f"arn:aws:iam::{PROD}:role/x/Dev"])
 def test_role_that_may_match_passes_the_check(cfg, wanted):
     roles.check_wanted(wanted, cfg)

@@ -13,14 +13,14 @@ re-renders its error box on every failure) is seen as a new state.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
 from aws_sts import artifacts
-from aws_sts.redact import first_line
 from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession
 from aws_sts.errors import AuthenticationError, PageError
 from aws_sts.providers import LoginRequest
+from aws_sts.redact import first_line
 
 UNKNOWN = "unknown"
 UNKNOWN_AFTER_MS = 2000  # an unknown form must stay put this long before we give up on it
@@ -76,20 +76,28 @@ CLAIM_JS = """([id, name]) => {
 }"""
 
 
-@dataclass
-class Flow:
-    session: BrowserSession
-    request: LoginRequest
-    states: Sequence[State]
-    unknown_selector: Optional[str] = None
-    describe_unknown: Callable[["Flow", object], str] = lambda flow, el: "a page aws-sts does not know"
-    memory: dict = field(default_factory=dict)  # handlers keep counters and flags here
-    last_state: str = "opening the sign-in page"
+def _no_description(flow: "Flow", element) -> str:
+    return "a page aws-sts does not know"
 
-    def __post_init__(self):
-        self.deadline = time.monotonic() + self.request.timeout
+
+class Flow:
+    """One sign-in: the states watched, the deadline, and what handlers remember between pages."""
+
+    def __init__(self, session: BrowserSession, request: LoginRequest, states: Sequence[State], *,
+                 idp_name: str = "Okta", unknown_selector: Optional[str] = None,
+                 describe_unknown: Callable[["Flow", object], str] = _no_description):
+        self.session = session
+        self.request = request
+        self.states = list(states)
+        self.idp_name = idp_name  # names the IdP in messages
+        self.unknown_selector = unknown_selector
+        self.describe_unknown = describe_unknown
+        self.memory: dict = {}  # handlers keep their counters here
+        self.last_state = "opening the sign-in page"
+        self._secrets: list = []
+        self.deadline = time.monotonic() + request.timeout
         # A handler's click or fill waits at most this long for its element (Playwright's default is 30 s).
-        self.session.page.set_default_timeout(ACTION_TIMEOUT_MS)
+        session.page.set_default_timeout(ACTION_TIMEOUT_MS)
 
     @property
     def page(self):
@@ -102,23 +110,27 @@ class Flow:
     def say(self, message: str) -> None:
         self.prompts.say(message)
 
+    def remember_secret(self, value: Optional[str]) -> None:
+        """A value to scrub from failure artifacts besides the request's (e.g. a code typed at a prompt)."""
+        if value:
+            self._secrets.append(value)
+
     def secrets(self) -> list:
         capture = self.session.capture
         return [self.request.password, self.request.otp, capture.saml_response, capture.elsewhere_response,
-                *self.memory.get("codes", [])]
+                *self._secrets]
 
     def run(self) -> str:
         self.open(self.request.entry_url)
-        if self.request.meanwhile:
-            self.request.meanwhile()
         states = [State("captured", CAPTURED_SELECTOR, lambda flow, el: None)] + list(self.states)
         while self.session.capture.saml_response is None:
             state, element = self.wait_for_state(states)
             if state.name == "captured":
                 break
             if state.name == UNKNOWN:
-                raise self.fail(f"Okta shows {self.describe_unknown(self, element)}, which aws-sts cannot answer.",
-                                "unknown-page", hint=True)
+                what = self.describe_unknown(self, element)
+                raise self.fail(f"{self.idp_name} shows {what}, which aws-sts cannot answer.", "unknown-page",
+                                hint=True)
             self.last_state = state.description or state.name
             self.act(state, element)
         if not self.session.capture.saml_response:
@@ -126,8 +138,8 @@ class Flow:
         return self.session.capture.saml_response
 
     def act(self, state: State, element) -> None:
-        """Let the state's handler act. A field or button that is not where the handler expects it (Okta
-        changed its page) ends the run with the failure artifacts, not with Playwright's own error."""
+        """Let the state's handler act. A field or button that is not where the handler expects it (the
+        IdP changed its page) ends the run with the failure artifacts, not with Playwright's own error."""
         from playwright.sync_api import Error as PlaywrightError
 
         try:
@@ -151,8 +163,8 @@ class Flow:
                 "Check the network (VPN?) and idpEntryUrl in config.json."
             ) from None
         if response is not None and response.status >= 400:
-            raise self.fail(f"The sign-in page {url} answered HTTP {response.status}. Check idpEntryUrl in config.json.",
-                            "http-error")
+            raise self.fail(f"The sign-in page {url} answered HTTP {response.status}. "
+                            "Check idpEntryUrl in config.json.", "http-error")
 
     def remaining_ms(self) -> float:
         return max(1.0, (self.deadline - time.monotonic()) * 1000)
@@ -178,7 +190,7 @@ class Flow:
                     slice_ms = min(2 * slice_ms, MAX_POLL_SLICE_MS)
                     continue
                 raise self.fail(
-                    f"Timed out after {self.request.timeout:.0f} s waiting for the next Okta page "
+                    f"Timed out after {self.request.timeout:.0f} s waiting for the next {self.idp_name} page "
                     f"(last step: {self.last_state}).", "timeout", hint=True) from None
             except PlaywrightError as exc:
                 # A navigation can destroy the page's context mid-wait: just look again.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import read_profile
 from tests.fakes.okta_org import totp_now
+from tests.helpers import assert_failed, assert_ok, finish, read_profile
 
 PROFILE = "staging-Developer"
 CLASSIC_EVENTS = ("authn:", "verify:push")  # none of the Classic Authentication API may be used
@@ -26,21 +26,12 @@ def oie(org, **knobs):
 
 
 def signed_in(result, home, org):
-    assert result.returncode == 0, result.stderr
+    assert_ok(result)
     profile = read_profile(home, PROFILE)
     assert profile["aws_access_key_id"]
     assert "saml:issued" in org.events and "idx:token-redirect" in org.events
     assert not [e for e in org.events if e.startswith(CLASSIC_EVENTS)], org.events
     assert "idx:remember-me:false" in org.events  # "Keep me signed in" left unticked
-
-
-def failed(result, *needles):
-    print(result.stderr)  # shown by pytest -rP
-    assert result.returncode == 1, (result.returncode, result.stderr)
-    assert "Traceback" not in result.stderr
-    for needle in needles:
-        assert needle.lower() in result.stderr.lower(), result.stderr
-    return result.stderr
 
 
 # -- sign-in pages --------------------------------------------------------------------------------
@@ -61,20 +52,20 @@ def test_identifier_first_then_password_page(org, sts, home, run_cli, login_args
 def test_wrong_password_one_page(org, sts, home, run_cli):
     oie(org)
     result = run_cli("--username", org.scenario.username, "--password", "not-the-password", "--otp", "123456")
-    failed(result, "Okta: Unable to sign in")
+    assert_failed(result, 1, "Okta: Unable to sign in", ignore_case=True)
     assert org.events.count("idx:password:bad") == 1 and "idx:mfa-required" not in org.events
 
 
 def test_wrong_password_on_password_page(org, sts, home, run_cli):
     oie(org, oie_identifier_first=True)
     result = run_cli("--username", org.scenario.username, "--password", "not-the-password", "--otp", "123456")
-    failed(result, "Okta: Password is incorrect")
+    assert_failed(result, 1, "Okta: Password is incorrect", ignore_case=True)
 
 
 def test_locked_account(org, sts, home, run_cli, login_args):
     oie(org, locked_out=True)
     result = run_cli(*login_args(), "--otp", "123456")
-    failed(result, "locked")
+    assert_failed(result, 1, "locked", ignore_case=True)
     assert "idx:locked-out" in org.events
 
 
@@ -97,7 +88,7 @@ def test_okta_verify_code(org, sts, home, run_cli, login_args):
 def test_wrong_code_without_terminal_stops_at_once(org, sts, home, run_cli, login_args):
     oie(org, factors="totp")
     result = run_cli(*login_args(), "--otp", "000000")
-    failed(result, "did not accept the verification code", "Invalid code")
+    assert_failed(result, 1, "did not accept the verification code", "Invalid code", ignore_case=True)
     assert org.events.count("verify:totp:bad") == 1
     assert not (home / ".aws" / "credentials").exists()
 
@@ -157,14 +148,14 @@ def test_push_number_challenge_is_printed(org, sts, home, run_cli, login_args):
 def test_push_rejected(org, sts, home, run_cli, login_args):
     oie(org, factors="push", push_result="reject")
     result = run_cli(*login_args())
-    failed(result, "push was not approved", "reject")
+    assert_failed(result, 1, "push was not approved", "reject", ignore_case=True)
     assert "push:rejected" in org.events
 
 
 def test_push_timeout(org, sts, home, run_cli, login_args):
     oie(org, factors="push", push_result="timeout")
     result = run_cli(*login_args())
-    failed(result, "push was not approved", "expired")
+    assert_failed(result, 1, "push was not approved", "expired", ignore_case=True)
     assert "push:timeout" in org.events
 
 
@@ -243,34 +234,26 @@ def assert_artifacts_clean(home, org):
 def test_fastpass_page_is_unknown(org, sts, home, run_cli, login_args):
     oie(org, oie_authenticators=["okta_verify_fastpass"])
     result = run_cli(*login_args())
-    failed(result, "Sign in with Okta FastPass", "--debug", "cannot answer")
+    assert_failed(result, 1, "Sign in with Okta FastPass", "--debug", "cannot answer", ignore_case=True)
     assert_artifacts_clean(home, org)
 
 
 def test_phone_page_is_unknown(org, sts, home, run_cli, login_args):
     oie(org, oie_authenticators=["phone_sms"])
     result = run_cli(*login_args())
-    failed(result, "Verify with your phone", "--debug")
+    assert_failed(result, 1, "Verify with your phone", "--debug", ignore_case=True)
     assert_artifacts_clean(home, org)
 
 
 def test_security_key_page_is_unknown(org, sts, home, run_cli, login_args):
     oie(org, oie_authenticators=["webauthn"])
     result = run_cli(*login_args())
-    failed(result, "Security Key", "--debug")
+    assert_failed(result, 1, "Security Key", "--debug", ignore_case=True)
 
 
 def test_list_without_any_method_it_can_do(org, sts, home, run_cli, login_args):
     oie(org, oie_authenticators=["phone_sms", "webauthn"])
     result = run_cli(*login_args(), "--otp", "123456")
-    failed(result, "Phone", "Security Key", "--debug")
+    assert_failed(result, 1, "Phone", "Security Key", "--debug", ignore_case=True)
     assert_artifacts_clean(home, org)
     assert "idx:select-authenticator" not in org.events
-
-
-def finish(child, status: int) -> None:
-    import pexpect
-
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus == status, child.before

@@ -8,14 +8,15 @@ names the IDX remediation and, when there is one, the authenticator: ``identify`
 match, so no config switch is needed: these states and the Classic ones are watched together.
 
 Anything else the widget shows (Okta FastPass, a security key, SMS, a terminal error...) is an unknown
-page: okta.py's describe_unknown names it, and the run stops with the failure artifacts.
+page: widget.describe_unknown names it, and the run stops with the failure artifacts.
 """
 
 from __future__ import annotations
 
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
-from aws_sts.providers.okta import (
+from aws_sts.providers.engine import Flow, State
+from aws_sts.providers.okta.widget import (
     code_rejected,
     enter,
     error_text,
@@ -24,7 +25,6 @@ from aws_sts.providers.okta import (
     resubmit,
     show_number,
 )
-from aws_sts.providers.pages import Flow, State
 
 VIEW = "#okta-sign-in .siw-main-view"
 FORM = "form[data-se=o-form]"

@@ -12,7 +12,7 @@ from lxml import etree
 from signxml.exceptions import InvalidSignature, SignXMLException
 
 from tests.fakes import saml_idp
-from tests.fakes.okta_org import (GOOGLE_TOTP_ID, OKTA_TOTP_ID, PUSH_ID, Scenario, totp_now)
+from tests.fakes.okta_org import GOOGLE_TOTP_ID, OKTA_TOTP_ID, PUSH_ID, Scenario, totp_now
 
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
 

@@ -19,60 +19,9 @@ from botocore.exceptions import ClientError
 from aws_sts.credentials import TemporaryCredentials, write_profile
 from tests.fakes import sts_server
 from tests.fakes.sts_server import FakeSts
+from tests.helpers import ADMIN, DEV, DEV_P, PROD_DEV, PROD_P, ROLES, SIGNIN, STAGING, assertion
 
-ACCOUNT = "123456789012"
-PROVIDER = f"arn:aws:iam::{ACCOUNT}:saml-provider/Okta"
-DEV = f"arn:aws:iam::{ACCOUNT}:role/Developer"
-ADMIN = f"arn:aws:iam::{ACCOUNT}:role/Admin"
-OTHER = "arn:aws:iam::210987654321:role/Developer"
-OTHER_PROVIDER = "arn:aws:iam::210987654321:saml-provider/Okta"
-ROLES = [(DEV, PROVIDER), (ADMIN, PROVIDER), (OTHER, OTHER_PROVIDER)]
-SIGNIN = "https://signin.aws.amazon.com/saml"
 AWS_CLI = Path(sys.executable).with_name("aws")
-
-
-def instant(t):
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
-
-
-def assertion(roles=ROLES, *, prefix="saml2", provider_first=False, session_name="alice@example.com",
-              recipient=SIGNIN, destination=SIGNIN, audience="urn:amazon:webservices", issued=None,
-              session_not_on_or_after=None):
-    """An unsigned SAML Response shaped like Okta's, base64-encoded."""
-    now = issued or datetime.now(timezone.utc)
-    p = f"{prefix}:" if prefix else ""
-    xmlns = f'xmlns{":" + prefix if prefix else ""}="urn:oasis:names:tc:SAML:2.0:assertion"'
-    values = "".join(f"<{p}AttributeValue>{f'{b},{a}' if provider_first else f'{a},{b}'}</{p}AttributeValue>"
-                     for a, b in roles)
-    confirmation = (f'<{p}SubjectConfirmationData NotOnOrAfter="{instant(now + timedelta(minutes=5))}" '
-                    f'Recipient="{recipient}"/>' if recipient else "")
-    session_attr = (f'<{p}Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">'
-                    f"<{p}AttributeValue>{session_name}</{p}AttributeValue></{p}Attribute>"
-                    if session_name else "")
-    authn_end = f' SessionNotOnOrAfter="{instant(session_not_on_or_after)}"' if session_not_on_or_after else ""
-    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
-<saml2p:Response xmlns:saml2p="urn:oasis:names:tc:SAML:2.0:protocol" Destination="{destination}" ID="id1"
-    IssueInstant="{instant(now)}" Version="2.0">
-  <{p}Issuer {xmlns}>http://www.okta.com/exk123</{p}Issuer>
-  <saml2p:Status><saml2p:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></saml2p:Status>
-  <{p}Assertion {xmlns} ID="id2" IssueInstant="{instant(now)}" Version="2.0">
-    <{p}Issuer>http://www.okta.com/exk123</{p}Issuer>
-    <{p}Subject>
-      <{p}NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">alice</{p}NameID>
-      <{p}SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">{confirmation}</{p}SubjectConfirmation>
-    </{p}Subject>
-    <{p}Conditions NotBefore="{instant(now - timedelta(minutes=5))}"
-        NotOnOrAfter="{instant(now + timedelta(minutes=5))}">
-      <{p}AudienceRestriction><{p}Audience>{audience}</{p}Audience></{p}AudienceRestriction>
-    </{p}Conditions>
-    <{p}AuthnStatement AuthnInstant="{instant(now)}"{authn_end}/>
-    <{p}AttributeStatement>
-      <{p}Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{values}</{p}Attribute>
-      {session_attr}
-    </{p}AttributeStatement>
-  </{p}Assertion>
-</saml2p:Response>"""
-    return base64.b64encode(xml.encode()).decode()
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +48,7 @@ def client(sts, creds=None):
                         config=Config(retries={"max_attempts": 1}), **keys)
 
 
-def saml_login(sts, role=DEV, provider=PROVIDER, saml=None, **kwargs):
+def saml_login(sts, role=DEV, provider=DEV_P, saml=None, **kwargs):
     return client(sts).assume_role_with_saml(RoleArn=role, PrincipalArn=provider,
                                              SAMLAssertion=saml or assertion(), **kwargs)
 
@@ -138,7 +87,7 @@ def test_any_prefix_and_either_order(sts, prefix, provider_first):
 
 def test_pair_not_in_assertion(sts):
     with pytest.raises(ClientError) as info:
-        saml_login(sts, DEV, OTHER_PROVIDER)  # both ARNs are in the assertion, not as a pair
+        saml_login(sts, DEV, PROD_P)  # both ARNs are in the assertion, not as a pair
     assert error(info) == ("InvalidIdentityToken", sts_server.MESSAGES["pair"])
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert sts.calls[-1]["status"] == 400 and sts.calls[-1]["error_code"] == "InvalidIdentityToken"
@@ -225,7 +174,7 @@ def test_missing_parameter_and_unknown_action(sts):
             return exc.code, exc.read().decode()
         raise AssertionError("expected an error")
 
-    status, body = post(f"Action=AssumeRoleWithSAML&Version=2011-06-15&RoleArn={DEV}&PrincipalArn={PROVIDER}")
+    status, body = post(f"Action=AssumeRoleWithSAML&Version=2011-06-15&RoleArn={DEV}&PrincipalArn={DEV_P}")
     assert status == 400 and "<Code>ValidationError</Code>" in body and "'sAMLAssertion'" in body
     status, body = post("Action=GetSessionToken&Version=2011-06-15")
     assert status == 400 and "<Code>InvalidAction</Code>" in body
@@ -245,7 +194,7 @@ def okta_assertion(**changes):
 def test_signed_assertion_verified():
     saml_idp, saml = okta_assertion()
     with FakeSts(trusted_cert_pem=saml_idp.idp_cert_pem()) as sts:
-        answer = saml_login(sts, OTHER, OTHER_PROVIDER, saml=saml)
+        answer = saml_login(sts, PROD_DEV, PROD_P, saml=saml)
     assert answer["AssumedRoleUser"]["Arn"] == "arn:aws:sts::210987654321:assumed-role/Developer/alice@example.com"
     assert answer["SubjectType"] == "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified"
 
@@ -265,7 +214,7 @@ def test_tampered_or_foreign_signature_rejected():
                   .serial_number(1).not_valid_before(now - timedelta(days=1))
                   .not_valid_after(now + timedelta(days=1)).sign(key, hashes.SHA256())
                   .public_bytes(serialization.Encoding.PEM))
-    for cert, saml_b64, role in [(saml_idp.idp_cert_pem(), tampered, f"arn:aws:iam::{ACCOUNT}:role/Dev3loper"),
+    for cert, saml_b64, role in [(saml_idp.idp_cert_pem(), tampered, f"arn:aws:iam::{STAGING}:role/Dev3loper"),
                                  (other_cert, saml, DEV)]:
         with FakeSts(trusted_cert_pem=cert) as sts:
             with pytest.raises(ClientError) as info:
@@ -278,8 +227,8 @@ def test_tampered_or_foreign_signature_rejected():
 def test_get_caller_identity_of_saml_session(sts):
     creds = saml_login(sts, ADMIN)["Credentials"]
     identity = client(sts, creds).get_caller_identity()
-    assert identity["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice@example.com"
-    assert identity["Account"] == ACCOUNT and identity["UserId"].endswith(":alice@example.com")
+    assert identity["Arn"] == f"arn:aws:sts::{STAGING}:assumed-role/Admin/alice@example.com"
+    assert identity["Account"] == STAGING and identity["UserId"].endswith(":alice@example.com")
     assert sts.calls[-1] == {"action": "GetCallerIdentity", "params": {}, "status": 200, "error_code": None}
 
 
@@ -313,14 +262,14 @@ def test_expired_session(sts):
 
 
 def test_assume_role_chaining(sts):
-    sts.max_session_duration[OTHER] = 43200
+    sts.max_session_duration[PROD_DEV] = 43200
     creds = saml_login(sts)["Credentials"]
     first = client(sts, creds)
     with pytest.raises(ClientError) as info:
-        first.assume_role(RoleArn=OTHER, RoleSessionName="alice@example.com", DurationSeconds=7200)
+        first.assume_role(RoleArn=PROD_DEV, RoleSessionName="alice@example.com", DurationSeconds=7200)
     assert error(info) == ("ValidationError", "The requested DurationSeconds exceeds the 1 hour session "
                                               "limit for roles assumed by role chaining.")
-    answer = first.assume_role(RoleArn=OTHER, RoleSessionName="alice@example.com")
+    answer = first.assume_role(RoleArn=PROD_DEV, RoleSessionName="alice@example.com")
     assert answer["AssumedRoleUser"]["Arn"] == "arn:aws:sts::210987654321:assumed-role/Developer/alice@example.com"
     left = answer["Credentials"]["Expiration"] - datetime.now(timezone.utc)
     assert timedelta(minutes=59) < left <= timedelta(hours=1)
@@ -328,19 +277,19 @@ def test_assume_role_chaining(sts):
     assert second["Arn"] == answer["AssumedRoleUser"]["Arn"] and second["Account"] == "210987654321"
     assert [c["action"] for c in sts.calls] == ["AssumeRoleWithSAML", "AssumeRole", "AssumeRole",
                                                  "GetCallerIdentity"]
-    assert sts.calls[2]["params"] == {"RoleArn": OTHER, "RoleSessionName": "alice@example.com"}
+    assert sts.calls[2]["params"] == {"RoleArn": PROD_DEV, "RoleSessionName": "alice@example.com"}
 
 
 def test_assume_role_denied_and_unknown_caller(sts):
     creds = saml_login(sts)["Credentials"]
-    sts.deny_roles.add(OTHER)
+    sts.deny_roles.add(PROD_DEV)
     with pytest.raises(ClientError) as info:
-        client(sts, creds).assume_role(RoleArn=OTHER, RoleSessionName="alice")
-    assert error(info) == ("AccessDenied", f"User: arn:aws:sts::{ACCOUNT}:assumed-role/Developer/"
+        client(sts, creds).assume_role(RoleArn=PROD_DEV, RoleSessionName="alice")
+    assert error(info) == ("AccessDenied", f"User: arn:aws:sts::{STAGING}:assumed-role/Developer/"
                                            f"alice@example.com is not authorized to perform: "
-                                           f"sts:AssumeRole on resource: {OTHER}")
+                                           f"sts:AssumeRole on resource: {PROD_DEV}")
     with pytest.raises(ClientError) as info:
-        client(sts, {**creds, "AccessKeyId": "ASIAUNKNOWN000000000"}).assume_role(RoleArn=OTHER,
+        client(sts, {**creds, "AccessKeyId": "ASIAUNKNOWN000000000"}).assume_role(RoleArn=PROD_DEV,
                                                                                   RoleSessionName="alice")
     assert error(info)[0] == "InvalidClientTokenId"
 
@@ -361,7 +310,7 @@ def test_aws_cli_end_to_end(sts, tmp_path):
     saml_file = tmp_path / "saml.b64"
     saml_file.write_text(assertion())
     # AssumeRoleWithSAML through the CLI too (unsigned, no credentials anywhere).
-    run = aws("sts", "assume-role-with-saml", "--role-arn", ADMIN, "--principal-arn", PROVIDER,
+    run = aws("sts", "assume-role-with-saml", "--role-arn", ADMIN, "--principal-arn", DEV_P,
               "--saml-assertion", f"file://{saml_file}", "--endpoint-url", sts.endpoint_url, home=home)
     assert run.returncode == 0, run.stderr
     creds = json.loads(run.stdout)["Credentials"]
@@ -373,10 +322,10 @@ def test_aws_cli_end_to_end(sts, tmp_path):
     run = aws("sts", "get-caller-identity", "--profile", "staging-Admin", "--endpoint-url", sts.endpoint_url,
               home=home)
     assert run.returncode == 0, run.stderr
-    assert json.loads(run.stdout)["Arn"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice@example.com"
+    assert json.loads(run.stdout)["Arn"] == f"arn:aws:sts::{STAGING}:assumed-role/Admin/alice@example.com"
 
     # The endpoint from the environment, as the project's tests set it.
-    run = aws("sts", "assume-role", "--profile", "staging-Admin", "--role-arn", OTHER, "--role-session-name",
+    run = aws("sts", "assume-role", "--profile", "staging-Admin", "--role-arn", PROD_DEV, "--role-session-name",
               "alice", "--duration-seconds", "7200", home=home, endpoint=sts.endpoint_url)
     assert run.returncode == 255  # AWS CLI v1: 255 for a service error (v2 says 254)
     assert "(ValidationError)" in run.stderr and "1 hour session limit" in run.stderr
@@ -384,7 +333,7 @@ def test_aws_cli_end_to_end(sts, tmp_path):
     assert [c["status"] for c in sts.calls] == [200, 200, 400]
 
 
-# --- fault modes (used by tests/test_sts.py) -----------------------------------------------------------
+# --- fault modes (used by tests/unit/test_sts.py) -----------------------------------------------------------
 
 def raw_saml_post(sts, timeout=10):
     """POST a valid AssumeRoleWithSAML by hand; (status, content type, body) or the exception raised."""
@@ -392,7 +341,7 @@ def raw_saml_post(sts, timeout=10):
     from urllib.parse import urlencode, urlsplit
 
     body = urlencode({"Action": "AssumeRoleWithSAML", "Version": "2011-06-15", "RoleArn": DEV,
-                      "PrincipalArn": PROVIDER, "SAMLAssertion": assertion()})
+                      "PrincipalArn": DEV_P, "SAMLAssertion": assertion()})
     url = urlsplit(sts.endpoint_url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     try:
@@ -453,7 +402,7 @@ def test_answers_concurrently_while_one_request_hangs_and_stops_promptly():
         saml = assertion()
         with ThreadPoolExecutor(50) as pool:
             answers = list(pool.map(lambda _: shared.assume_role_with_saml(
-                RoleArn=DEV, PrincipalArn=PROVIDER, SAMLAssertion=saml), range(50)))
+                RoleArn=DEV, PrincipalArn=DEV_P, SAMLAssertion=saml), range(50)))
         assert len({a["Credentials"]["AccessKeyId"] for a in answers}) == 50
         assert hung.is_alive()  # still hanging, and it did not hold anyone up
     finally:

@@ -13,8 +13,7 @@ import time
 
 import pytest
 
-from tests.conftest import finish
-from tests.test_e2e_classic import alive, assert_failed, descendants
+from tests.helpers import alive, assert_failed, descendants, finish
 
 
 def browser_gone(pids) -> bool:
@@ -105,7 +104,8 @@ def test_libatomic_hint():
 
     detail = ("/x/node: error while loading shared libraries: libatomic.so.1: cannot open shared object file: "
               "No such file or directory")
-    assert explain_driver_detail(detail) == "libatomic.so.1 is missing (Debian/Ubuntu: sudo apt-get install libatomic1)."
+    assert explain_driver_detail(detail) == ("libatomic.so.1 is missing "
+                                             "(Debian/Ubuntu: sudo apt-get install libatomic1).")
 
 
 # -- the SAML form goes somewhere else -------------------------------------------------------------

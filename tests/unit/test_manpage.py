@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MANPAGE = ROOT / "man" / "aws-sts.1"
 REGENERATE = "run scripts/make-manpage and commit man/aws-sts.1"
 

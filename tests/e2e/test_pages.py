@@ -10,7 +10,8 @@ from aws_sts import browser
 from aws_sts.cli import _redact
 from aws_sts.errors import PageError
 from aws_sts.prompts import Prompts
-from aws_sts.providers import LoginRequest, okta, pages
+from aws_sts.providers import LoginRequest, engine
+from aws_sts.providers.okta import classic, widget
 
 PASSWORD = "pa55-word-never-shown"
 
@@ -23,8 +24,8 @@ def run_flow(html: str, timeout: float = 20) -> str:
     request = LoginRequest(entry_url=data_url(html), username="alice", password=PASSWORD, otp=None,
                            prompts=Prompts(interactive=False), timeout=timeout)
     with browser.open_browser(None, debug=False) as session:
-        flow = pages.Flow(session, request, okta.CLASSIC_STATES, unknown_selector=okta.CLASSIC_UNKNOWN,
-                          describe_unknown=okta.describe_unknown)
+        flow = engine.Flow(session, request, classic.STATES, idp_name="Okta", unknown_selector=classic.UNKNOWN_SELECTOR,
+                           describe_unknown=widget.describe_unknown)
         return flow.run()
 
 
@@ -35,9 +36,10 @@ def home(tmp_path, monkeypatch):
 
 
 def test_a_changed_page_ends_with_artifacts_not_playwrights_error(home, monkeypatch):
-    monkeypatch.setattr(pages, "ACTION_TIMEOUT_MS", 500)
+    monkeypatch.setattr(engine, "ACTION_TIMEOUT_MS", 500)
     # Looks like the Classic sign-in form, but the password field is gone (Okta changed its page).
-    html = '<div id="okta-sign-in"><form class="primary-auth-form o-form"><input id="okta-signin-username"></form></div>'
+    html = ('<div id="okta-sign-in"><form class="primary-auth-form o-form">'
+            '<input id="okta-signin-username"></form></div>')
     with pytest.raises(PageError) as info:
         run_flow(html)
     message = str(info.value)

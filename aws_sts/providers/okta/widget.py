@@ -1,0 +1,100 @@
+"""Helpers the Okta Classic and Identity Engine handlers share: codes, error boxes, pushes, typing,
+and naming a page aws-sts does not know. Both engines render their pages with the Okta Sign-In Widget."""
+
+from __future__ import annotations
+
+import re
+
+from aws_sts.errors import AuthenticationError
+from aws_sts.providers.engine import Flow
+
+MAX_CODE_TRIES = 3
+# The widget marks the error box's container, not the form:
+# .o-form-error-container.o-form-has-errors > ... > .okta-form-infobox-error
+ERROR_BOX = ".o-form-has-errors .okta-form-infobox-error"
+
+
+def next_code(flow: Flow, prompt="Verification code:", allow_empty: bool = False) -> str:
+    """--otp on the first try; later tries (and no --otp) ask, when there is a terminal.
+
+    prompt: the question, or a function giving it (called only when there is something to ask)."""
+    tries = flow.memory.get("code_tries", 0)
+    flow.memory["code_tries"] = tries + 1
+    if tries == 0 and flow.request.otp:
+        return flow.request.otp
+    if callable(prompt):
+        prompt = prompt()
+    code = flow.prompts.code(prompt, what="A verification code", how="pass --otp CODE", allow_empty=allow_empty)
+    flow.remember_secret(code)
+    return code
+
+
+def code_rejected(flow: Flow, message: str) -> None:
+    """A wrong code: ask again (up to MAX_CODE_TRIES) when interactive, else stop."""
+    # Okta's own text often ends with "Please try again."; we say what to do ourselves.
+    message = re.sub(r"\s*(?:please\s+)?try again\W*$", "", message, flags=re.I).strip() or "Invalid code."
+    tries = flow.memory.get("code_tries", 0)
+    if not flow.prompts.interactive or tries >= MAX_CODE_TRIES:
+        after = f" after {tries} tries" if tries > 1 else ""
+        raise AuthenticationError(
+            f"Okta did not accept the verification code{after}: {message}\n"
+            "Run again with a fresh code (--otp), checking the authenticator app's clock."
+        )
+    flow.say(f"Okta: {message} Try again.")
+
+
+def error_text(element) -> str:
+    text = " ".join(element.inner_text().split())
+    return text or "Okta reported an error"
+
+
+def resubmit(click, error_box, tries: int = 8) -> None:
+    """Submit again after an error. The widget ignores a submit that comes within ~200 ms of the previous
+    one, so instead of sleeping, click until the old error box goes away (the widget clears it on submit)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        click()
+        try:
+            error_box.wait_for(state="hidden", timeout=300)
+            return
+        except PlaywrightTimeout:
+            continue
+
+
+def push_sent(flow: Flow) -> None:
+    flow.say("Okta Verify push sent: approve it on your phone...")
+
+
+def show_number(flow: Flow, element) -> None:
+    number = " ".join(element.inner_text().split())
+    flow.say(f"Okta Verify asks for a number: tap {number} on your phone.")
+
+
+def enter(field, value: str) -> None:
+    """Type into a field without waiting for the widget's slide-in animation to settle (force skips
+    Playwright's "stable" check, which costs ~0.25 s per view; the value is set the same way)."""
+    field.fill(value, force=True)
+
+
+def describe_unknown(flow: Flow, element) -> str:
+    """Name what the unknown page asks for: its title, its main button, the error it shows (Classic and OIE)."""
+    def text_of(selector: str) -> str:
+        try:
+            found = element.locator(selector).first
+            if not found.count():
+                return ""
+            text = found.inner_text(timeout=1000) or found.get_attribute("value", timeout=1000) or ""
+            return " ".join(text.split())
+        except Exception:
+            return ""
+
+    title = text_of(".okta-form-title, h2, .o-form-head")
+    text = f'a page titled "{title}"' if title else "a page aws-sts does not know"
+    button = text_of("a[data-se=button], .o-form-button-bar [type=submit], button")
+    if button:
+        text += f' (button "{button}")'
+    error = text_of(".okta-form-infobox-error, .infobox-error")
+    if error:
+        text += f' saying "{error}"'
+    return text
