@@ -13,8 +13,9 @@ demo: setup
 demo-oie: setup
 	@$(PY) -m tests.fakes.demo --engine oie
 
+# Every generated case of the property tests (a bare `pytest tests/unit` runs a tenth, for quick feedback).
 test: setup lint
-	$(PY) -m pytest
+	AWS_STS_TEST_THOROUGH=1 $(PY) -m pytest
 
 lint: setup
 	$(VENV)/bin/ruff check .

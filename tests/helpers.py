@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import configparser
+import os
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -134,3 +135,12 @@ def alive(pid: int) -> bool:
             return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+# Property tests: `make test` (AWS_STS_TEST_THOROUGH=1) runs every generated case, the counts the README gives;
+# a bare `python -m pytest tests/unit` runs a tenth of them, for feedback in seconds while editing.
+THOROUGH = os.environ.get("AWS_STS_TEST_THOROUGH") == "1"
+
+
+def examples(n: int) -> int:
+    return n if THOROUGH else max(25, n // 10)

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from aws_sts import config, urls
 from aws_sts.errors import ConfigError
+from tests.helpers import examples
 
 PATH = Path("/etc/aws-sts/config.json")
 DEFAULT_PORTS = {"http:": "80", "https:": "443"}
@@ -203,7 +204,7 @@ def test_accepted_urls_parse_alike_in_python_and_the_browser(whatwg):
     assert seen["refused"] > 700 and seen["refused, though the browser reads it"] > 300, seen
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(url=hostile_urls(), secret=SECRETS)
 def test_url_messages_never_echo_a_password_and_stay_short(url, secret):
     at = url.find("@")
@@ -308,7 +309,8 @@ def assert_echoes_little(text, data):
             assert secret not in text, "a password is echoed"
 
 
-@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=examples(600), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=config_data())
 def test_parse_returns_a_sound_config_or_names_the_key(data):
     err = io.StringIO()
@@ -362,7 +364,7 @@ def test_every_botocore_region_is_accepted():
         assert parse_with(region=region).region == region
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(region=st.sampled_from(botocore_regions()), extra=st.text(min_size=1, max_size=3), at=st.integers(0, 20))
 def test_a_region_with_anything_else_in_it_is_refused(region, extra, at):
     mutated = region[:at] + extra + region[at:]
@@ -372,7 +374,7 @@ def test_a_region_with_anything_else_in_it_is_refused(region, extra, at):
         parse_with(region=mutated)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(number=NUMBERS)
 def test_account_numbers_are_exactly_twelve_ascii_digits(number):
     valid = isinstance(number, str) and len(number) == 12 and all(c in "0123456789" for c in number)
@@ -382,7 +384,7 @@ def test_account_numbers_are_exactly_twelve_ascii_digits(number):
         assert not valid and "accounts.a" in str(exc)
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=examples(600), deadline=None)
 @given(timeout=st.one_of(st.floats(), st.integers(), st.integers(10**20, 10**400), st.booleans(), st.text(max_size=4)))
 def test_timeout_is_a_finite_number_of_seconds_in_range(timeout):
     valid = not isinstance(timeout, (bool, str)) and 1 <= timeout <= 3600
@@ -393,7 +395,7 @@ def test_timeout_is_a_finite_number_of_seconds_in_range(timeout):
         assert not valid and "'timeoutSeconds'" in str(exc) and len(str(exc)) < 200
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(name=NAMES, role=st.sampled_from(["Developer", "Admin"]))
 def test_accepted_account_names_survive_argparse_profiles_and_role_lookup(name, role, tmp_path_factory):
     """Whatever name loads works as an --account choice, in a profile header read back by botocore
@@ -420,7 +422,7 @@ def test_accepted_account_names_survive_argparse_profiles_and_role_lookup(name, 
     assert roles.find_role([decoy, found], f"{name}/{role}", cfg, cfg.account(None)) == found
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(count=st.integers(0, 5000), key=st.text(max_size=200))
 def test_unknown_key_warnings_are_few_and_short(count, key):
     err = io.StringIO()

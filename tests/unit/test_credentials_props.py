@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 from aws_sts import credentials, inifile
 from aws_sts.credentials import TemporaryCredentials, write_profile
 from aws_sts.errors import CredentialsFileError
+from tests.helpers import examples
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 MARK = "S3CR3T"  # in every line that might be quoted: no message may contain it
@@ -139,7 +140,7 @@ def folder():
     shutil.rmtree(home)
 
 
-@settings(SETTINGS, max_examples=2000)
+@settings(SETTINGS, max_examples=examples(2000))
 @given(files(garbage=True))
 def test_line_model_agrees_with_configparser(text):
     """inifile.parse accepts exactly what configparser accepts and names the line configparser names."""
@@ -151,7 +152,7 @@ def test_line_model_agrees_with_configparser(text):
     assert line == configparser_verdict(text)
 
 
-@settings(SETTINGS, max_examples=1000)
+@settings(SETTINGS, max_examples=examples(1000))
 @given(text=st.one_of(files(), files(garbage=True)), profile=PROFILES, creds=CREDS, other=CREDS, region=OPTIONAL,
        output=OPTIONAL)
 def test_write_changes_only_the_profile(folder, text, profile, creds, other, region, output):
@@ -228,7 +229,7 @@ def test_write_changes_only_the_profile(folder, text, profile, creds, other, reg
 NAME_CHARS = "[]\r\n \t#;=:\x0b\x0c\x1c\x85\u2028\x00DEFAULTé\udcff"
 
 
-@settings(SETTINGS, max_examples=1000)
+@settings(SETTINGS, max_examples=examples(1000))
 @given(name=st.one_of(st.text(), st.text(alphabet=NAME_CHARS, max_size=8), st.text(st.characters(codec=None),
                       max_size=4), st.sampled_from(["DEFAULT", "", " ", "default"])))
 def test_profile_name_accepted_iff_it_reads_back(folder, name):

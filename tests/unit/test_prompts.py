@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from aws_sts.errors import EXIT_USAGE, NoTtyError
 from aws_sts.prompts import Choice, Prompts
+from tests.helpers import examples
 
 FLAGS = st.from_regex(r"--[a-z][a-z-]{0,20} or AWS_STS_[A-Z]{1,12}", fullmatch=True)
 WHATS = st.text(st.characters(categories=["L", "N", "Zs"]), min_size=1, max_size=40).map(str.strip).filter(bool)
@@ -47,7 +48,7 @@ def test_every_question_without_a_terminal_names_the_flag(kind, monkeypatch):
     assert out.getvalue() == ""  # nothing half-asked on the stream either
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(kind=st.sampled_from(["text", "password", "code", "select"]), what=WHATS, how=FLAGS)
 def test_the_no_terminal_error_is_one_line_with_what_and_how(kind, what, how):
     with pytest.raises(NoTtyError) as info:
@@ -65,7 +66,7 @@ def test_no_terminal_is_the_default_when_the_stream_is_not_one():
         prompts.text("Username:", what="The username", how="pass --username")
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=examples(500), deadline=None)
 @given(st.lists(st.text(max_size=200), max_size=5))
 def test_say_writes_each_line_to_the_given_stream(messages):
     out = io.StringIO()

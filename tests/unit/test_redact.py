@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aws_sts import redact
+from tests.helpers import examples
 
 # Text around a secret: prose, markup, JSON, a little of everything a page or a traceback holds.
 filler = st.text(alphabet=st.sampled_from(list("abc XYZ<>=\"'/:;,.{}[]\n\t-_?&0123456789")), max_size=80)
@@ -45,7 +46,7 @@ HOWS = ["b64", "url-encoded", "form-encoded", "wrapped-76", "wrapped-64-crlf", "
         "escaped-xml", "json"]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(xml=assertion_xml, how=st.sampled_from(HOWS), before=filler, after=filler, known=st.booleans())
 def test_an_assertion_never_survives(xml, how, before, after, known):
     b64 = base64.b64encode(xml.encode()).decode()
@@ -57,7 +58,7 @@ def test_an_assertion_never_survives(xml, how, before, after, known):
     assert redact.shows_secret(text, [b64] if known else [])
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=examples(1500), deadline=None)
 @given(secret=st.text(min_size=redact.MIN_SECRET, max_size=40).filter(lambda s: s.strip() == s and s),
        before=filler, after=filler)
 def test_a_known_secret_never_survives(secret, before, after):

@@ -15,12 +15,13 @@ from hypothesis import strategies as st
 
 from aws_sts import saml
 from aws_sts.errors import SamlError
+from tests.helpers import examples
 
 PROTOCOL = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION = "urn:oasis:names:tc:SAML:2.0:assertion"
 # Generation, not parsing (~0.3 ms), is what costs here: the text-heavy tests run fewer examples.
-MANY = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SOME = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SOME = settings(max_examples=examples(400), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Characters XML 1.0 cannot hold, even escaped: a document with one of them is not XML.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from aws_sts import saml, sts
 from aws_sts.errors import StsError
 from tests.fakes.sts_server import FakeSts
-from tests.helpers import DEV, PROD_DEV, STAGING, assertion
+from tests.helpers import DEV, PROD_DEV, STAGING, assertion, examples
 
 UNREADABLE = "AWS STS sent an answer aws-sts could not read"
 NO_CREDENTIALS = (b'<AssumeRoleWithSAMLResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
@@ -242,7 +242,7 @@ def shared_fake():
         yield server
 
 
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(50), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.one_of(
     st.binary(max_size=300).map(lambda raw: ("body", raw)),
     st.integers(0, 2000).map(lambda n: ("truncated", n)),  # past the answer's length: the whole answer

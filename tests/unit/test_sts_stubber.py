@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from aws_sts import saml, sts
 from aws_sts.credentials import TemporaryCredentials
 from aws_sts.errors import StsError
-from tests.helpers import ADMIN, DEV, DEV_P, PROD_DEV, PROD_P, PRODUCTION, STAGING, assertion
+from tests.helpers import ADMIN, DEV, DEV_P, PROD_DEV, PROD_P, PRODUCTION, STAGING, assertion, examples
 
 EXPIRES = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 MAX_DURATION_ERROR = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
@@ -90,7 +90,7 @@ def saml_params(a: saml.Assertion, role: saml.Role, duration: int) -> dict:
 
 # -- AssumeRoleWithSAML ------------------------------------------------------------------------------------
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(duration=st.one_of(st.none(), st.integers(900, 43200)), pick=st.integers(0, 2),
        wrap=st.sampled_from([0, 0, 64, 76]), region=st.sampled_from([None, "us-east-1", "eu-west-1"]))
 def test_saml_call_sends_the_role_the_assertion_and_its_duration(duration, pick, wrap, region):
@@ -107,7 +107,7 @@ def test_saml_call_sends_the_role_the_assertion_and_its_duration(duration, pick,
                                                       "stubbed-token", EXPIRES)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(duration=st.integers(900, 43200).filter(lambda d: d != 3600))
 def test_a_duration_over_the_roles_maximum_is_asked_again_at_3600(duration):
     a = parsed(duration=duration)
@@ -156,7 +156,7 @@ def first_hop(session_name: str, role_arn: str = DEV) -> sts.StsResult:
                                          f"{session_name}")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(session_name=SESSION_NAMES, account=st.sampled_from([PRODUCTION, "333333333333", STAGING]),
        path=st.sampled_from(["", "path/", "a/b/"]), name=st.text(IAM_CHARS, min_size=1, max_size=20),
        partition=st.sampled_from(["aws", "aws-cn", "aws-us-gov"]))
