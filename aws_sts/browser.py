@@ -116,11 +116,30 @@ class SamlCapture:
 class BrowserSession:
     page: object  # playwright.sync_api.Page
     capture: SamlCapture
+    context: object = None  # playwright.sync_api.BrowserContext
+    started_with: list = field(default_factory=list, repr=False)  # the stored session's cookies
+
+    def cookies(self) -> list:
+        """Every cookie of the browser now (Playwright's dicts); aws_sts.idp_session keeps the IdP's."""
+        return self.context.cookies() if self.context is not None else []
+
+    def cookie_values(self) -> list:
+        """Session cookie values to scrub from failure artifacts: bearer secrets (the IdP session). Only
+        HttpOnly cookies: those are the session's, and pages never see them. A cookie a page's script can
+        read (Okta's `ln` remembers the username) is no secret, and the page may well show its value."""
+        cookies = list(self.started_with)
+        try:
+            cookies += self.cookies()
+        except Exception:  # the browser may be gone already; the stored ones are still scrubbed
+            pass
+        return [c["value"] for c in cookies if c.get("httpOnly") and len(c.get("value") or "") >= 8]
 
 
 @contextmanager
-def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSession]:
-    """A fresh browser and page (no stored profile); closed on every way out, Ctrl-C included."""
+def open_browser(browser_path: Optional[str], debug: bool,
+                 cookies: Optional[list] = None) -> Iterator[BrowserSession]:
+    """A fresh browser and page (no profile on disk), holding `cookies` (a stored IdP session) when given;
+    closed on every way out, Ctrl-C included."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -143,11 +162,11 @@ def open_browser(browser_path: Optional[str], debug: bool) -> Iterator[BrowserSe
         except PlaywrightError as exc:
             raise BrowserError(f"Could not start the browser {executable}: {first_line(exc)}") from None
         try:
-            context = browser.new_context()
+            context = browser.new_context(storage_state={"cookies": cookies, "origins": []} if cookies else None)
             capture = SamlCapture()
             context.route(SAML_ENDPOINT, capture.handle)
             context.on("request", capture.watch)
-            yield BrowserSession(context.new_page(), capture)
+            yield BrowserSession(context.new_page(), capture, context, list(cookies or []))
         finally:
             try:
                 browser.close()

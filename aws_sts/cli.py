@@ -47,6 +47,10 @@ def build_parser(accounts: Optional[Sequence[str]] = None,
     parser.add_argument("--profile", help="profile to write (default: <account>-<role name>)")
     parser.add_argument("--config", metavar="FILE", help="config file (default: $AWS_STS_CONFIG, ./config.json, "
                                                          "~/.config/aws-sts/config.json, /etc/aws-sts/config.json)")
+    parser.add_argument("--force", action="store_true",
+                        help="sign in even when the profile still holds valid credentials for the role")
+    parser.add_argument("--logout", action="store_true",
+                        help="end the stored sign-in at the IdP and forget it (the credentials file is left alone)")
     parser.add_argument("--debug", action="store_true",
                         help="show the browser (slowed down) and print tracebacks; failure screenshots are saved "
                              "in ~/.aws/aws-sts-debug/")
@@ -173,15 +177,26 @@ def _redact(text: str, argv: Sequence[str]) -> str:
 def run(argv: Sequence[str]) -> int:
     """The README's steps, top to bottom."""
     args, cfg = parse_args(argv)
-    from aws_sts import flow
     from aws_sts.prompts import Prompts
 
     prompts = Prompts()
     account = cfg.account(args.account)
+    if args.logout:
+        return log_out(cfg, [account] if args.account else list(cfg.accounts.values()), prompts)
+    if not args.force:
+        from aws_sts import still_valid
+
+        found = still_valid.held(cfg, account, args.profile, args.role)
+        if found:  # nothing to do: no browser, no boto3
+            print(still_valid.describe(found))
+            return EXIT_OK
+    from aws_sts import flow
+
     flow.check_before_sign_in(cfg, args.profile, args.role)
-    answers = ask_answers(args, prompts)                                            # 1
+    answers = flow.Answers(prompts, username=args.username or os.environ.get("AWS_STS_USERNAME"),  # 1
+                           password=args.password or os.environ.get("AWS_STS_PASSWORD"), otp=args.otp)
     say_signing_in(account, answers, args.debug, prompts)
-    assertion = flow.get_assertion(cfg, account, answers, prompts, debug=args.debug)  # 2-5
+    assertion = flow.get_assertion(cfg, account, answers, debug=args.debug)         # 2-5
     role = flow.pick_role(assertion, args.role, cfg, account, prompts)              # 6
     issued = flow.get_credentials(assertion, role, cfg, account, say=prompts.say)   # 7
     profile = args.profile or issued.default_profile                                # 8
@@ -190,19 +205,15 @@ def run(argv: Sequence[str]) -> int:
     return EXIT_OK
 
 
-def ask_answers(args, prompts):
-    """Username and password from the flags, the environment, or the terminal (in that order)."""
-    from aws_sts.flow import Answers
+def log_out(cfg, accounts, prompts) -> int:
+    from aws_sts import flow
 
-    username = args.username or os.environ.get("AWS_STS_USERNAME") or prompts.text(
-        "Username:", what="Your SSO username", how="pass --username or set AWS_STS_USERNAME")
-    password = args.password or os.environ.get("AWS_STS_PASSWORD") or prompts.password(
-        "Password:", what="Your SSO password", how="pass --password or set AWS_STS_PASSWORD")
-    return Answers(username, password, args.otp)
+    return EXIT_OK if flow.logout(cfg, accounts, prompts.say) else 1
 
 
 def say_signing_in(account, answers, debug: bool, prompts) -> None:
-    prompts.say(f"Signing in to {account.idp_entry_url} as {answers.username}...")
+    user = answers.known_username
+    prompts.say(f"Signing in to {account.idp_entry_url}" + (f" as {user}..." if user else "..."))
     if debug:
         from aws_sts.browser import has_display
 

@@ -19,10 +19,13 @@ from typing import Callable, Mapping, Optional
 
 from aws_sts import providers, urls
 from aws_sts.errors import ConfigError
+from aws_sts.shown import names as _names
+from aws_sts.shown import shown
+from aws_sts.shown import where as _where
 from aws_sts.urls import is_loopback  # noqa: F401  (public: part of this module's API)
 
 KNOWN_KEYS = {"awsConfigPath", "outputFormat", "region", "provider", "idpEntryUrl", "defaultAccount", "accounts",
-              "browserPath", "timeoutSeconds"}
+              "browserPath", "timeoutSeconds", "rememberSession"}
 ACCOUNT_KEYS = {"accountNumber", "idpEntryUrl"}
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")  # the AWS CLI's `output` values
 DEFAULT_AWS_CONFIG_PATH = "/.aws/credentials"
@@ -31,7 +34,6 @@ SYSTEM_CONFIG = Path("/etc/aws-sts/config.json")
 MAX_FILE_BYTES = 1024 * 1024  # a real config is a few hundred bytes; /dev/zero or a log file is not one
 MAX_PATH = 2048
 MAX_NAME = 48
-MAX_SHOWN = 60  # the most of a value an error message echoes
 MAX_WARNINGS = 3
 TIMEOUT_RANGE = (1, 3600)
 # us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
@@ -60,6 +62,7 @@ class Config:
     accounts: Mapping[str, Account]
     browser_path: Optional[str] = None
     timeout_seconds: float = 120.0
+    remember_session: bool = True  # keep the IdP's session cookies between runs (aws_sts.idp_session)
 
     def account(self, name: Optional[str]) -> Account:
         return self.accounts[name or self.default_account]
@@ -178,6 +181,9 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
     # `low <= timeout <= high` is False for NaN and the infinities json.loads accepts, and safe for huge ints.
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not low <= timeout <= high:
         raise fail("timeoutSeconds", f"must be a number of seconds from {low} to {high}, got {shown(timeout)}")
+    remember_session = data.get("rememberSession", True)
+    if not isinstance(remember_session, bool):
+        raise fail("rememberSession", f"must be true or false, got {shown(remember_session)}")
 
     return Config(
         path=path,
@@ -190,6 +196,7 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
         accounts=accounts,
         browser_path=browser_path,
         timeout_seconds=float(timeout),
+        remember_session=remember_session,
     )
 
 
@@ -261,35 +268,6 @@ def check_url(url: str, fail: Callable[[str], Exception]) -> None:
     if "@" in url:  # the part before an '@' may be a password: such a URL is never echoed
         raise fail(problem)
     raise fail(f"{problem}, got {shown(url)}")
-
-
-def shown(value: object, limit: int = MAX_SHOWN) -> str:
-    """A value as a message may echo it: escaped like repr, at most `limit` characters, never with an '@'."""
-    if isinstance(value, bool) or value is None:
-        return json.dumps(value)
-    if isinstance(value, float) or (isinstance(value, int) and abs(value) < 10 ** 18):
-        return repr(value)
-    if not isinstance(value, str):
-        return {int: "a very large number", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-    if "@" in value:  # user:password@host, or a password pasted by mistake
-        return "a value with '@' (not shown: it may hold a password)"
-    text = value[:limit]
-    while len(repr(text)) > limit + 2:  # escapes count too
-        text = text[:-1]
-    return repr(text) + ("…" if len(text) < len(value) else "")
-
-
-def _where(path: object) -> str:
-    """The config path as messages show it: the end of a long one, escaped when it holds odd characters."""
-    text = str(path)
-    if len(text) > 120:
-        text = "…" + text[-119:]
-    return text if text.isprintable() else repr(text)
-
-
-def _names(names: list) -> str:
-    listed = [name if len(name) <= 24 else name[:23] + "…" for name in names[:5]]
-    return ", ".join(listed) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def _warn_unknown(path: Path, keys: list) -> None:

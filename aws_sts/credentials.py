@@ -60,12 +60,17 @@ def check_profile_name(name: str) -> None:
 
 
 def write_profile(path, profile: str, creds: TemporaryCredentials, *, region: str | None,
-                  output: str | None) -> pathlib.Path:
-    """Write/replace [profile]; return the real path written (symlink target)."""
+                  output: str | None, principal_arn: str | None = None) -> pathlib.Path:
+    """Write/replace [profile]; return the real path written (symlink target).
+
+    principal_arn: the role the credentials are for, kept as x_principal_arn (as saml2aws does), so that a
+    later run for the same role can tell the profile still holds valid credentials for it."""
     from filelock import FileLock, Timeout  # imported here to keep `aws-sts --help` fast
 
     check_profile_name(profile)
     values = _profile_values(creds, region=region, output=output)
+    if principal_arn is not None:
+        values.append(("x_principal_arn", _one_line("x_principal_arn", principal_arn)))
     real, shown = _paths(path)
     try:
         _make_folders(real.parent)
@@ -83,6 +88,22 @@ def write_profile(path, profile: str, creds: TemporaryCredentials, *, region: st
         raise CredentialsFileError(f"Could not write {shown}: {reason}.\n"
                                    "The file was left as it was.") from None
     return real
+
+
+def read_profile(path, profile: str) -> dict[str, str] | None:
+    """The keys of [profile] as botocore reads them, or None when the file or the profile is missing or the
+    file is not one botocore reads. Reads only: for a decision ("still valid?"), never for a rewrite."""
+    real, shown = _paths(path)
+    try:
+        data = _read(real, shown)
+        if data is None:
+            return None
+        parser = inifile.read_like_botocore(data.decode("utf-8"))
+    except (CredentialsFileError, UnicodeDecodeError, OSError, inifile.configparser.Error):
+        return None
+    if profile == inifile.DEFAULT_SECTION or not parser.has_section(profile):
+        return None
+    return dict(parser.items(profile))
 
 
 def preflight(path, profile: str | None = None) -> None:
@@ -216,10 +237,13 @@ def _profile_values(creds: TemporaryCredentials, *, region, output) -> list[tupl
               # The original Node tool wrote it too; old SDKs (boto2) read this name.
               ("aws_security_token", creds.session_token),
               ("x_security_token_expires", expires)]
-    for key, value in values:
-        if value is not None and ("\n" in value or "\r" in value):
-            raise ValueError(f"{key} contains a line break")
-    return [(k, v) for k, v in values if v is not None]
+    return [(k, _one_line(k, v)) for k, v in values if v is not None]
+
+
+def _one_line(key: str, value: str) -> str:
+    if "\n" in value or "\r" in value:
+        raise ValueError(f"{key} contains a line break")
+    return value
 
 
 def _decode(data: bytes, shown: str) -> str:

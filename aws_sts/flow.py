@@ -1,6 +1,6 @@
 """The sign-in flow as a library: the README's steps as plain functions with plain data between them.
 
-    assertion = get_assertion(config, account, answers, prompts)    # steps 2-5: the IdP, in a browser
+    assertion = get_assertion(config, account, answers)             # steps 2-5: the IdP (stored session, browser)
     role = pick_role(assertion, wanted, config, account, prompts)   # step 6
     issued = get_credentials(assertion, role, config, account)      # step 7: STS (and the second hop)
     emit_profile(config, profile, issued)                           # step 8: one emitter of the result
@@ -11,23 +11,16 @@ asks for what is missing and prints; another front end could do the same with it
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from aws_sts import credentials, roles, saml, sts
+from aws_sts import credentials, idp_session, roles, saml, sts
 from aws_sts.config import Account, Config
 from aws_sts.prompts import Prompts
-from aws_sts.providers import LoginRequest, get_provider
+from aws_sts.providers import Answers, LoginRequest, get_provider
 
-
-@dataclass(frozen=True)
-class Answers:
-    """What the user gave for the sign-in (flags, environment or prompts)."""
-
-    username: str
-    password: str = field(repr=False)
-    otp: Optional[str] = field(default=None, repr=False)
+__all__ = ["Answers", "Issued", "get_assertion", "pick_role", "get_credentials", "emit_profile", "logout"]
 
 
 @dataclass(frozen=True)
@@ -43,15 +36,76 @@ class Issued:
         return f"{self.account_label}-{self.role.name}"
 
 
-def get_assertion(config: Config, account: Account, answers: Answers, prompts: Prompts, *,
-                  debug: bool = False) -> saml.Assertion:
-    """Sign in through the account's entry URL and return the SAML assertion the IdP posted to AWS."""
+def get_assertion(config: Config, account: Account, answers: Answers, *, debug: bool = False) -> saml.Assertion:
+    """Sign in through the account's entry URL and return the SAML assertion the IdP posted to AWS.
+
+    With a stored IdP session (config rememberSession, the default) a live session often answers the entry
+    URL with the auto-posting SAML form at once: a plain HTTP GET reads it, with no browser at all. Any
+    other answer (the sign-in page of an ended session, a code page asking to step up, an interstitial)
+    is the browser's, started with the same cookies. The session is stored again after every sign-in that
+    gave an assertion, and never after one that did not."""
     sts.preload(config.region, timeout=config.timeout_seconds)  # boto3 takes ~0.25 s: overlap it with the IdP
-    b64 = get_provider(config.provider).login(LoginRequest(
-        entry_url=account.idp_entry_url, username=answers.username, password=answers.password, otp=answers.otp,
-        prompts=prompts, timeout=config.timeout_seconds, debug=debug, browser_path=config.browser_path,
-    ))
-    return saml.parse_assertion(b64)
+    url, say = account.idp_entry_url, answers.prompts.say
+    cookies = idp_session.load(url, warn=say) if config.remember_session else None
+    b64 = None
+    if cookies:
+        from aws_sts import saml_form
+
+        fetched = saml_form.fetch(url, cookies, timeout=config.timeout_seconds)
+        b64, cookies = fetched.saml_response, fetched.cookies
+        if debug and not b64:
+            say(f"--debug: the stored session did not give the SAML form at once ({fetched.reason}); "
+                "continuing in the browser.")
+    if b64 is None:
+        login = get_provider(config.provider).login(LoginRequest(
+            entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
+            browser_path=config.browser_path, cookies=cookies,
+        ))
+        b64, cookies = login.saml_response, login.cookies
+    assertion = saml.parse_assertion(b64)
+    if config.remember_session:
+        _store_session(url, cookies, say)
+    return assertion
+
+
+def _store_session(url: str, cookies: list, say: Callable[[str], None]) -> None:
+    try:
+        idp_session.save(url, cookies)
+    except OSError as exc:  # the sign-in worked: not being able to remember it is worth a warning only
+        say(f"aws-sts: warning: could not store the sign-in for next time ({exc.strerror or exc}); "
+            "the next run will sign in again.")
+
+
+def logout(config: Config, accounts: list, say: Callable[[str], None]) -> bool:
+    """End the stored IdP session of each account's IdP host, at the IdP and here. Returns False when an
+    IdP could not be told (its local file is deleted all the same)."""
+    all_told = True
+    done = set()
+    for account in accounts:
+        url = account.idp_entry_url
+        host = idp_session.host_of(url)
+        if host in done:
+            continue
+        done.add(host)
+        cookies = idp_session.load(url, warn=say)
+        if not cookies:
+            idp_session.forget(url)
+            say(f"No stored sign-in for {host}.")
+            continue
+        provider = get_provider(config.provider)
+        try:
+            ended = provider.logout(url, idp_session.cookie_header(cookies, url), config.timeout_seconds)
+            told = (f"{provider.name} ended the session" if ended else
+                    f"the session had already ended at {provider.name}")
+        except OSError as exc:
+            from aws_sts.redact import first_line
+
+            all_told = False
+            told = (f"{provider.name} could not be told ({first_line(exc)}), so the session may stay open there "
+                    "until it times out")
+        idp_session.forget(url)
+        say(f"Signed out of {host}: {told}; the stored sign-in was deleted.")
+    return all_told
 
 
 def pick_role(assertion: saml.Assertion, wanted: Optional[str], config: Config, account: Account,
@@ -81,7 +135,8 @@ def get_credentials(assertion: saml.Assertion, role: saml.Role, config: Config, 
 def emit_profile(config: Config, profile: str, issued: Issued) -> Path:
     """Step 8 as a profile in the credentials file; returns the file written (a symlink's target)."""
     return credentials.write_profile(config.credentials_path, profile, issued.result.credentials,
-                                     region=config.region, output=config.output_format)
+                                     region=config.region, output=config.output_format,
+                                     principal_arn=issued.result.role_arn)
 
 
 def check_before_sign_in(config: Config, profile: Optional[str], wanted_role: Optional[str]) -> None:

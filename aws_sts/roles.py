@@ -43,10 +43,10 @@ def check_wanted(wanted: str, config: Config) -> None:
         account_part, role_part = text.split("/", 1)
         if not role_part:
             raise RoleChoiceError(f"--role {_shown(text)} names no role after the '/'.")
-        _account_number(account_part, config)
+        account_number(account_part, config)
 
 
-def _account_number(account_part: str, config: Config) -> str:
+def account_number(account_part: str, config: Config) -> str:
     if re.fullmatch(r"[0-9]{12}", account_part):
         return account_part
     if account_part in config.accounts:
@@ -70,7 +70,7 @@ def find_role(roles: Sequence[Role], wanted: str, config: Config, account: Accou
         matches = [r for r in roles if r.arn == wanted]
     elif "/" in wanted:
         account_part, role_part = wanted.split("/", 1)
-        number = _account_number(account_part, config)
+        number = account_number(account_part, config)
         matches = [r for r in roles if r.account_id == number and role_part in (r.name, r.arn.split(":role/", 1)[1])]
     else:
         # A bare name is looked up first in the chosen account, then everywhere.

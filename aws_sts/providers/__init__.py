@@ -1,7 +1,8 @@
 """The providers aws-sts can sign in with, and the one small interface they share.
 
-A provider turns a LoginRequest into the base64 SAMLResponse its IdP posts to AWS sign-in. Adding one is a
-module (or package) with a class that has the three members of Provider, plus one line in PROVIDERS.
+A provider turns a LoginRequest into the base64 SAMLResponse its IdP posts to AWS sign-in (and the cookies
+of the session it leaves), and can end that session. Adding one is a module (or package) with a class that
+has the members of Provider, plus one line in PROVIDERS.
 
 This module stays light: config.py imports names() from it to check "provider", and `aws-sts --version`
 must not load Playwright, so a provider's module is imported only when get_provider() asks for it.
@@ -21,24 +22,80 @@ PROVIDERS = {
 }
 
 
+class Answers:
+    """What the user gave for the sign-in (flags, environment); whatever is missing is asked only when a
+    page asks for it, so that a run served by a live IdP session asks nothing at all."""
+
+    def __init__(self, prompts: Prompts, username: Optional[str] = None, password: Optional[str] = None,
+                 otp: Optional[str] = None):
+        self.prompts = prompts
+        self._username, self._password, self.otp = username, password, otp
+        self._typed: list = []  # codes typed at a prompt (scrubbed from artifacts like the password)
+
+    def __repr__(self) -> str:  # keep secrets out of tracebacks
+        return f"Answers(username={self._username!r})"
+
+    @property
+    def known_username(self) -> Optional[str]:
+        return self._username
+
+    def username(self) -> str:
+        if self._username is None:
+            self._username = self.prompts.text("Username:", what="Your SSO username",
+                                               how="pass --username or set AWS_STS_USERNAME")
+        return self._username
+
+    def password(self) -> str:
+        if self._password is None:
+            self._password = self.prompts.password("Password:", what="Your SSO password",
+                                                   how="pass --password or set AWS_STS_PASSWORD")
+        return self._password
+
+    def remember_typed(self, secret: str) -> None:
+        self._typed.append(secret)
+
+    def secrets(self) -> list:
+        """The secrets known so far (never asks)."""
+        return [s for s in (self._password, self.otp, *self._typed) if s]
+
+
 @dataclass
 class LoginRequest:
     entry_url: str
-    username: str
-    password: str = field(repr=False)
-    otp: Optional[str] = field(repr=False)
-    prompts: Prompts
+    answers: Answers
     timeout: float = 120.0
     debug: bool = False
     browser_path: Optional[str] = None
+    cookies: Optional[list] = field(default=None, repr=False)  # a stored IdP session to start with
+
+    @property
+    def prompts(self) -> Prompts:
+        return self.answers.prompts
+
+    @property
+    def otp(self) -> Optional[str]:
+        return self.answers.otp
+
+
+@dataclass
+class Login:
+    """What a sign-in gives: the SAMLResponse exactly as the IdP posted it (base64), and the browser's
+    cookies afterwards (all of them: aws_sts.idp_session keeps only the IdP's)."""
+
+    saml_response: str = field(repr=False)
+    cookies: list = field(default_factory=list, repr=False)
 
 
 class Provider(Protocol):
     name: str  # the IdP's name as messages show it, e.g. "Okta"
     config_keys: frozenset  # config.json keys this provider accepts beyond the common ones
 
-    def login(self, request: LoginRequest) -> str:
-        """Sign in and return the SAMLResponse exactly as the IdP posted it (base64)."""
+    def login(self, request: LoginRequest) -> Login:
+        """Sign in (starting with request.cookies when given) and return what the IdP posted to AWS."""
+
+    def logout(self, entry_url: str, cookie_header: str, timeout: float) -> bool:
+        """End the IdP session these cookies belong to: True when it ended, False when it had already
+        ended. Raises OSError (urllib's errors are OSErrors) when the IdP cannot be reached."""
 
 
 def names() -> tuple:

@@ -117,8 +117,8 @@ class Flow:
 
     def secrets(self) -> list:
         capture = self.session.capture
-        return [self.request.password, self.request.otp, capture.saml_response, capture.elsewhere_response,
-                *self._secrets]
+        return [*self.request.answers.secrets(), capture.saml_response, capture.elsewhere_response,
+                *self.session.cookie_values(), *self._secrets]
 
     def run(self) -> str:
         self.open(self.request.entry_url)

@@ -1,18 +1,34 @@
-"""Fast HTTP-level checks of the fake Okta org itself (the browser tests rely on these behaviours)."""
+"""Checks of the fake Okta org itself, mostly over plain HTTP (the browser tests rely on these behaviours); the
+step-up pages through a real Chromium and the real widget, recognised by aws-sts's own page selectors."""
 
 from __future__ import annotations
 
 import base64
 import http.client
+import http.cookiejar
 import json
-from urllib.parse import parse_qs, urlencode, urlsplit
+import re
+import shutil
+import urllib.error
+import urllib.request
+from urllib.parse import parse_qs, quote, urlencode, urljoin, urlsplit
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from signxml.exceptions import InvalidSignature, SignXMLException
 
 from tests.fakes import saml_idp
-from tests.fakes.okta_org import GOOGLE_TOTP_ID, OKTA_TOTP_ID, PUSH_ID, Scenario, totp_now
+from tests.fakes.okta_org import (
+    GOOGLE_TOTP_ID,
+    OKTA_TOTP_ID,
+    PRIMARY_SIGN_IN_EVENTS,
+    PUSH_ID,
+    Scenario,
+    totp_now,
+)
+from tests.helpers import examples
 
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
 
@@ -308,3 +324,497 @@ def _other_cert() -> bytes:
             .serial_number(1).not_valid_before(now).not_valid_after(now + dt.timedelta(days=1))
             .sign(key, hashes.SHA256()))
     return cert.public_bytes(serialization.Encoding.PEM)
+
+
+# ---------------------------------------------------------------------------------------------- sessions
+# The plain HTTP side of a stored session, as aws-sts does it: urllib with a cookie jar.
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 3xx comes back as it is
+
+
+class Client:
+    """urllib with a cookie jar (http.cookiejar); redirects not followed, so each hop can be checked."""
+
+    def __init__(self, org):
+        self.org = org
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect)
+
+    def open(self, method, path, body=None):
+        """(status, headers, parsed JSON or raw bytes)."""
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(self.org.base_url + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"} if data else {})
+        try:
+            resp = self.opener.open(request, timeout=10)
+        except urllib.error.HTTPError as err:
+            resp = err
+        with resp:
+            raw = resp.read()
+            status, headers = resp.status if hasattr(resp, "status") else resp.code, resp.headers
+        if (headers.get("Content-Type") or "").split(";")[0].endswith("json") and raw:  # JSON or Okta's ION
+            return status, headers, json.loads(raw)
+        return status, headers, raw
+
+    def sid(self):
+        return next((c.value for c in self.jar if c.name == "sid"), None)
+
+    def set_sid(self, sid):
+        """The cookie a stored session would bring along."""
+        host = urlsplit(self.org.base_url).hostname
+        self.jar.set_cookie(http.cookiejar.Cookie(0, "sid", sid, None, False, host, False, False, "/", True,
+                                                  False, None, False, None, None, {}))
+
+    def app(self):
+        """The app page: ("saml", SAMLResponse) or ("redirect", Location path+query)."""
+        status, headers, page = self.open("GET", self.org.app_path)
+        if status == 302:
+            return "redirect", headers["Location"]
+        assert status == 200, status
+        (form,) = etree.HTML(page).xpath("//form")
+        assert form.get("action") == saml_idp.AWS_SIGNIN_URL
+        return "saml", {i.get("name"): i.get("value") for i in form.xpath(".//input")}["SAMLResponse"]
+
+
+def classic_sign_in(client):
+    """Password, TOTP, sessionCookieRedirect over HTTP: the jar then holds the sid cookie."""
+    org = client.org
+    s = org.scenario
+    token = client.open("POST", "/api/v1/authn", {"username": s.username, "password": s.password})[2]["stateToken"]
+    body = client.open("POST", f"/api/v1/authn/factors/{GOOGLE_TOTP_ID}/verify",
+                       {"stateToken": token, "passCode": totp_now(s.totp_secret)})[2]
+    query = urlencode({"token": body["sessionToken"], "redirectUrl": org.app_path})
+    status, headers, _ = client.open("GET", f"/login/sessionCookieRedirect?{query}")
+    assert status == 302 and client.sid()
+
+
+def oie_sign_in(client):
+    """The Identity Engine sign-in over HTTP: login page, identify (with password), code, token redirect."""
+    org = client.org
+    s = org.scenario
+    page = client.open("GET", org.login_url(org.app_path))[2].decode()
+    token = re.search(r'"stateToken": "([^"]+)"', page).group(1)
+    status, _, body = client.open("POST", "/idp/idx/identify", {
+        "identifier": s.username, "credentials": {"passcode": s.password}, "stateHandle": token})
+    assert status == 200 and body["remediation"]["value"][0]["name"] == "challenge-authenticator"
+    status, _, body = client.open("POST", "/idp/idx/challenge/answer", {
+        "credentials": {"passcode": totp_now(s.totp_secret)}, "stateHandle": token})
+    assert status == 200 and body["success"]["name"] == "success-redirect"
+    status, _, _ = client.open("GET", urlsplit(body["success"]["href"]).path + "?" +
+                               urlsplit(body["success"]["href"]).query)
+    assert status == 302 and client.sid()
+
+
+SIGN_IN = {"classic": classic_sign_in, "oie": oie_sign_in}
+
+
+def login_redirect(org):
+    return org.login_url(org.app_path)
+
+
+def test_sessions_me_shows_the_live_session(org):
+    client = Client(org)
+    classic_sign_in(client)
+    status, _, body = client.open("GET", "/api/v1/sessions/me")
+    assert status == 200 and body["id"] == client.sid() and body["login"] == org.scenario.username
+
+
+def test_delete_sessions_me_ends_the_session(org):
+    client = Client(org)
+    classic_sign_in(client)
+    sid = client.sid()
+    assert client.app()[0] == "saml" and org.live_sessions() == 1
+    status, headers, body = client.open("DELETE", "/api/v1/sessions/me")
+    assert status == 204 and body == b"" and headers.get("Content-Length") is None
+    assert org.events[-1] == "session:deleted" and org.live_sessions() == 0
+    assert client.sid() == sid  # the cookie stays in the jar, but it is dead now:
+    assert client.app() == ("redirect", login_redirect(org))
+    assert org.events[-1] == "app:login-required"
+    status, _, body = client.open("DELETE", "/api/v1/sessions/me")
+    assert status == 404 and body["errorCode"] == "E0000007"
+    assert org.events[-1] == "session:delete-missing"
+    assert client.open("GET", "/api/v1/sessions/me")[0] == 404
+
+
+def test_delete_sessions_me_without_cookie_is_404(org):
+    status, _, body = Client(org).open("DELETE", "/api/v1/sessions/me")
+    assert status == 404 and body["errorCode"] == "E0000007" and body["errorSummary"].startswith("Not found")
+    assert org.events == ["session:delete-missing"]
+
+
+def test_delete_ends_only_the_callers_session(org):
+    one, two = Client(org), Client(org)
+    classic_sign_in(one)
+    classic_sign_in(two)
+    assert org.live_sessions() == 2
+    assert one.open("DELETE", "/api/v1/sessions/me")[0] == 204
+    assert org.live_sessions() == 1
+    assert one.app()[0] == "redirect" and two.app()[0] == "saml"
+
+
+def test_signout_ends_the_session_expires_the_cookie_and_goes_to_from_uri(org):
+    client = Client(org)
+    classic_sign_in(client)
+    status, headers, _ = client.open("GET", "/login/signout?" + urlencode({"fromURI": org.app_path}))
+    assert status == 302 and headers["Location"] == org.app_path
+    (cookie,) = [v for v in headers.get_all("Set-Cookie") if v.startswith("sid=")]
+    assert "Max-Age=0" in cookie and "1970" in cookie
+    assert client.sid() is None  # the jar dropped the expired cookie
+    assert org.live_sessions() == 0 and org.events[-1] == "session:signout"
+    assert client.app() == ("redirect", login_redirect(org))
+
+
+def test_signout_without_session_or_from_uri_goes_to_the_login_page(org):
+    status, headers, _ = Client(org).open("GET", "/login/signout")
+    assert status == 302 and headers["Location"] == "/login/login.htm"
+    assert org.events == ["session:signout-missing"]
+
+
+TRICKY_FROM_URIS = ["//evil.example/x", "/\\evil.example", "/\t/evil.example", "/\r\nSet-Cookie: a=b",
+                    "https://evil.example/", "http://127.0.0.1:1@evil.example/", "javascript:alert(1)",
+                    "evil.example", "", "/ok", "/\u00e9t\u00e9", " /x", "/x y"]
+
+
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(from_uri=st.one_of(st.sampled_from(TRICKY_FROM_URIS), st.text(max_size=40),
+                          st.text(max_size=40).map(lambda t: "/" + t),
+                          st.text(alphabet="/\\.:@?#%abc\t", max_size=20).map(lambda t: "/" + t)))
+def test_signout_redirects_only_to_this_org(org, from_uri):
+    """Property: whatever fromURI says, the browser is sent to fromURI itself (when it names a place on the
+    org) or to the login page, and that place resolves to the org's origin."""
+    status, headers, _ = call(org, "GET", "/login/signout?" + urlencode({"fromURI": from_uri}))
+    location = headers["Location"]
+    assert status == 302 and location in (from_uri, "/login/login.htm")
+    resolved = urlsplit(urljoin(org.base_url + "/login/signout", location))
+    assert f"{resolved.scheme}://{resolved.netloc}" == org.base_url
+    assert all("!" <= ch <= "~" for ch in location)  # nothing a browser would strip or read as "/"
+    assert "\\" not in location
+
+
+def test_signout_accepts_an_absolute_url_of_this_org(org):
+    target = org.app_url
+    status, headers, _ = call(org, "GET", "/login/signout?" + urlencode({"fromURI": target}))
+    assert status == 302 and headers["Location"] == target
+
+
+def test_end_sessions_ends_every_session_and_reset_forgets_them(org):
+    clients = [Client(org), Client(org)]
+    for client in clients:
+        classic_sign_in(client)
+    assert org.live_sessions() == 2
+    org.end_sessions()
+    assert org.live_sessions() == 0 and org.events[-1] == "session:ended-by-test"
+    for client in clients:
+        assert client.sid() and client.app() == ("redirect", login_redirect(org))
+    classic_sign_in(clients[0])
+    assert org.live_sessions() == 1
+    org.reset()
+    assert org.live_sessions() == 0 and clients[0].app()[0] == "redirect"
+
+
+def test_requests_lists_every_request_without_its_query(org):
+    status, _, page = call(org, "GET", "/login/login.htm?fromURI=" + quote(org.app_path, safe=""))
+    assets = etree.HTML(page).xpath("//script/@src | //link[@rel='stylesheet']/@href")
+    for src in assets:
+        call(org, "GET", src)
+    call(org, "POST", "/api/v1/authn?x=1", {"username": "nobody", "password": "x"})
+    call(org, "DELETE", "/api/v1/sessions/me")
+    call(org, "GET", "/no/such/page?a=b#c")
+    assert org.requests == ([("GET", "/login/login.htm")] + [("GET", src) for src in assets] +
+                            [("POST", "/api/v1/authn"), ("DELETE", "/api/v1/sessions/me"),
+                             ("GET", "/no/such/page")])
+    assert len(assets) == 2
+    org.reset()
+    assert org.requests == []
+
+
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "OPTIONS"]),
+       path=st.text(alphabet="abcAZ09-._~/%!$&'()*+,;=:@", max_size=30).map(lambda p: "/" + p),
+       query=st.one_of(st.none(), st.text(alphabet="abc=&%20/?", max_size=20)))
+def test_requests_records_method_and_path_of_anything(org, method, path, query):
+    """Property: whatever arrives (any method, any path, any query, an answer 200, 404 or 500), org.requests
+    gets (method, path without the query) of it, last."""
+    raw = path + ("?" + query if query is not None else "")
+    before = len(org.requests)
+    call(org, method, raw)
+    assert org.requests[before:] == [(method, path)]
+
+
+def test_primary_sign_ins_name_the_sign_in_calls(org):
+    assert org.primary_sign_ins() == []
+    authn(org, password="wrong")
+    classic_sign_in(Client(org))
+    assert org.primary_sign_ins() == ["authn:bad-password", "authn:ok"]
+    org.reset()
+    org.scenario.engine = "oie"
+    oie_sign_in(Client(org))
+    assert org.primary_sign_ins() == ["idx:identify", "idx:password:ok"]
+    assert set(org.primary_sign_ins()) <= set(PRIMARY_SIGN_IN_EVENTS)
+
+
+# ---------------------------------------------------------------------------------------------- step-up
+
+
+@pytest.mark.parametrize("engine", ["classic", "oie"])
+def test_step_up_sends_an_unverified_session_to_the_code_page_over_http(org, engine):
+    org.scenario.engine = engine
+    client = Client(org)
+    SIGN_IN[engine](client)  # signed in before the policy asks for a step-up
+    assert client.app()[0] == "saml"
+    org.scenario.step_up = True
+    before = len(org.events)
+    kind, location = client.app()
+    assert (kind, location) == ("redirect", "/login/step-up?" + urlencode({"fromURI": org.app_path}))
+    assert org.events[before:] == ["app:step-up"]
+    status, _, page = client.open("GET", location)
+    assert status == 200 and b'"stateToken": "' in page
+    token = re.search(rb'"stateToken": "([^"]+)"', page).group(1).decode()
+    if engine == "classic":
+        assert b"okta-sign-in.classic.min.js" in page
+        status, _, body = client.open("POST", "/api/v1/authn/introspect", {"stateToken": token})
+        assert status == 200 and body["status"] == "MFA_REQUIRED"
+        assert body["_embedded"]["user"]["profile"]["login"] == org.scenario.username
+    else:
+        assert b"okta-sign-in.oie.min.js" in page and org.events[-1] == "idx:step-up"
+        status, _, body = client.open("POST", "/idp/idx/introspect", {"stateToken": token})
+        assert org.events[-2:] == ["idx:introspect", "idx:challenge:google_otp:otp"]
+        names = [r["name"] for r in body["remediation"]["value"]]
+        assert status == 200 and names == ["challenge-authenticator"]
+        assert body["currentAuthenticatorEnrollment"]["value"]["key"] == "google_otp"
+        assert body["user"]["value"]["identifier"] == org.scenario.username
+    assert not [e for e in org.events[before:] if e in PRIMARY_SIGN_IN_EVENTS]  # the step-up is no sign-in
+    assert len(org.primary_sign_ins()) == (1 if engine == "classic" else 2)  # the first sign-in only
+
+
+@pytest.mark.parametrize("engine", ["classic", "oie"])
+def test_step_up_on_without_a_session_is_a_normal_sign_in_that_counts_as_verified(org, engine):
+    org.scenario.engine, org.scenario.step_up = engine, True
+    client = Client(org)
+    assert client.app() == ("redirect", login_redirect(org))
+    SIGN_IN[engine](client)
+    kind, b64 = client.app()
+    assert kind == "saml" and "app:step-up" not in org.events
+    assert saml_idp.verify_saml_response(b64, org.idp_cert_pem).findtext(".//{*}NameID") == org.scenario.username
+
+
+def test_step_up_page_without_a_session_goes_to_sign_in(org):
+    org.scenario.step_up = True
+    status, headers, _ = call(org, "GET", "/login/step-up?" + urlencode({"fromURI": org.app_path}))
+    assert status == 302 and headers["Location"] == login_redirect(org)
+    status, headers, _ = call(org, "GET", "/login/step-up?fromURI=https://evil.example/")
+    assert headers["Location"] == login_redirect(org)
+
+
+# The code pages as aws-sts recognises them: the selectors of its own page handlers, not copies.
+
+
+def _selector(states, name):
+    return next(s.selector for s in states if s.name == name)
+
+
+def _pages(engine):
+    from aws_sts.providers.okta import classic, idx
+
+    if engine == "classic":
+        return {"code": _selector(classic.STATES, "classic:totp"),
+                "code-error": _selector(classic.STATES, "classic:totp-error"),
+                "push": _selector(classic.STATES, "classic:push"),
+                "input": "input[name=answer]", "answer": "/api/v1/authn/factors/",
+                "sign-in": _selector(classic.STATES, "classic:sign-in")}
+    return {"code": _selector(idx.STATES, "idx:code"), "code-error": _selector(idx.STATES, "idx:code-error"),
+            "push": _selector(idx.STATES, "idx:push"), "input": idx.CODE_INPUT, "answer": "/idp/idx/challenge/answer",
+            "sign-in": _selector(idx.STATES, "idx:sign-in")}
+
+
+def _wrong_code(secret):
+    """A code the org refuses: none of those valid now (the org accepts one 30 s step either side)."""
+    import time
+
+    import pyotp
+
+    totp, now = pyotp.TOTP(secret), int(time.time())
+    valid = {totp.at(now, counter_offset=k) for k in (-2, -1, 0, 1, 2)}
+    return next(c for c in ("000000", "111111", "222222", "333333", "444444", "555555") if c not in valid)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=executable)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser_with_session(chromium, org):
+    """open(sid) -> (page, posts): a fresh browser context holding the org's session cookie; POSTs to AWS
+    sign-in never leave it, they are answered here and their form fields kept in posts."""
+    contexts = []
+
+    def open_(sid):
+        context = chromium.new_context()
+        contexts.append(context)
+        context.add_cookies([{"name": "sid", "value": sid, "url": org.base_url}])
+        page = context.new_page()
+        posts = []
+
+        def aws(route):
+            posts.append({k: v[0] for k, v in parse_qs(route.request.post_data or "").items()})
+            route.fulfill(status=200, content_type="text/html", body="<html><body>AWS</body></html>")
+
+        page.route(saml_idp.AWS_SIGNIN_URL, aws)
+        return page, posts
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def _is_aws_post(response):
+    """A response to the POST to AWS sign-in: by then the route handler has kept the form."""
+    return response.url == saml_idp.AWS_SIGNIN_URL and response.request.method == "POST"
+
+
+def _check_stepped_up(org, page, posts, sid):
+    """The SAML reached AWS, the same session is now verified, and no sign-in call was made."""
+    assert len(posts) == 1 and posts[0]["SAMLResponse"] == org.saml_responses[-1]
+    assertion = saml_idp.verify_saml_response(posts[0]["SAMLResponse"], org.idp_cert_pem)
+    assert assertion.findtext(".//{*}NameID") == org.scenario.username
+    assert org.primary_sign_ins() == [] and ("GET", "/login/login.htm") not in org.requests
+    assert "session:verified" in org.events and org.events.count("session:created") == 1  # the test's own
+    assert org.live_sessions() == 1
+    assert [c["value"] for c in page.context.cookies() if c["name"] == "sid"] == [sid]
+    # verified now: the app answers SAML at once
+    page.wait_for_url(saml_idp.AWS_SIGNIN_URL)  # the first POST's page has loaded: nothing is navigating
+    with page.expect_response(_is_aws_post):
+        # not page.goto: it fails when the page it waits for posts itself away at once
+        page.evaluate("url => { window.location.assign(url); }", org.app_url)
+    assert org.events.count("app:step-up") == 1 and len(posts) == 2
+
+
+@pytest.mark.parametrize("engine", ["classic", "oie"])
+def test_step_up_in_the_real_widget_wrong_code_then_right_code(org, browser_with_session, engine):
+    org.scenario.engine = engine
+    sid = org.create_session(org.scenario.username)  # made before the policy asked for a step-up
+    org.scenario.step_up = True
+    pages = _pages(engine)
+    page, posts = browser_with_session(sid)
+    page.goto(org.app_url)
+    form = page.locator(pages["code"]).first
+    form.wait_for(state="visible", timeout=15000)
+    assert page.locator(pages["sign-in"]).count() == 0
+    assert org.events[:2] == ["session:created", "app:step-up"]
+    field = form.locator(pages["input"]).first
+    field.fill(_wrong_code(org.scenario.totp_secret))
+    field.press("Enter")
+    page.locator(pages["code-error"]).first.wait_for(state="visible", timeout=10000)
+    assert "verify:totp:bad" in org.events and posts == []
+    field.fill(totp_now(org.scenario.totp_secret))
+    with page.expect_response(_is_aws_post, timeout=15000):
+        _submit_until_sent(page, field, pages["answer"])
+    assert "verify:totp:ok" in org.events
+    _check_stepped_up(org, page, posts, sid)
+
+
+def _submit_until_sent(page, field, answer_path):
+    """Enter in the code field until the widget posts the code: right after an error it ignores a submit
+    that comes too soon. Waits on the request itself, so nothing is pressed once the page moves on."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    def is_answer(request):
+        return request.method == "POST" and urlsplit(request.url).path.startswith(answer_path)
+
+    for _ in range(10):
+        try:
+            with page.expect_request(is_answer, timeout=400):
+                field.press("Enter", timeout=2000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError("the widget never sent the code")
+
+
+def test_step_up_in_the_real_oie_widget_with_push(org, browser_with_session):
+    org.scenario.engine, org.scenario.factors, org.scenario.push_waits = "oie", "push", 0
+    org.scenario.oie_poll_ms = 100
+    sid = org.create_session(org.scenario.username, verified=False)
+    org.scenario.step_up = True
+    page, posts = browser_with_session(sid)
+    with page.expect_response(_is_aws_post, timeout=15000):
+        page.goto(org.app_url)
+        page.locator(_pages("oie")["push"]).first.wait_for(state="visible", timeout=15000)
+    assert "push:approved" in org.events
+    _check_stepped_up(org, page, posts, sid)
+
+
+def test_oie_step_up_page_fetched_without_a_browser_sends_no_push(org):
+    """aws-sts's plain HTTP try reads the step-up page without running it: no push may reach the phone."""
+    org.scenario.engine, org.scenario.factors = "oie", "push"
+    client = Client(org)
+    client.set_sid(org.create_session(org.scenario.username))
+    org.scenario.step_up = True
+    kind, location = client.app()
+    page = client.open("GET", location)[2]
+    assert kind == "redirect" and "push:sent" not in org.events
+    token = re.search(rb'"stateToken": "([^"]+)"', page).group(1).decode()
+    body = client.open("POST", "/idp/idx/introspect", {"stateToken": token})[2]  # what the widget does first
+    assert [r["name"] for r in body["remediation"]["value"]] == ["challenge-poll"]
+    assert org.events[-3:] == ["idx:introspect", "idx:challenge:okta_verify:push", "push:sent"]
+
+
+def test_step_up_in_the_real_classic_widget_shows_the_push_page(org, browser_with_session):
+    """The push page and the push sent; its approval is left to the HTTP test below (the Classic widget
+    waits seconds between polls)."""
+    org.scenario.factors = "push"
+    sid = org.create_session(org.scenario.username, verified=False)
+    org.scenario.step_up = True
+    page, posts = browser_with_session(sid)
+    with page.expect_response(lambda r: r.request.method == "POST" and PUSH_ID in r.url, timeout=15000):
+        page.goto(org.app_url)
+        push = page.locator(_pages("classic")["push"]).first
+        push.wait_for(state="visible", timeout=15000)
+        push.locator("[type=submit]").first.click()  # the Classic widget sends it when asked (autoPush off)
+    assert org.events == ["session:created", "app:step-up", "push:sent"] and org.primary_sign_ins() == []
+
+
+def test_classic_step_up_with_push_approved_verifies_the_same_session(org):
+    org.scenario.factors, org.scenario.push_waits = "push", 0
+    client = Client(org)
+    sid = org.create_session(org.scenario.username)
+    client.set_sid(sid)
+    org.scenario.step_up = True
+    location = client.app()[1]
+    token = re.search(rb'"stateToken": "([^"]+)"', client.open("GET", location)[2]).group(1).decode()
+    verify_path = f"/api/v1/authn/factors/{PUSH_ID}/verify"
+    assert client.open("POST", verify_path, {"stateToken": token})[2]["factorResult"] == "WAITING"
+    body = client.open("POST", verify_path, {"stateToken": token})[2]
+    assert body["status"] == "SUCCESS"
+    query = urlencode({"token": body["sessionToken"], "redirectUrl": org.app_path})
+    status, headers, _ = client.open("GET", f"/login/sessionCookieRedirect?{query}")
+    assert status == 302 and client.sid() == sid and org.live_sessions() == 1
+    assert org.events[-2:] == ["push:approved", "session:verified"]
+    assert client.app()[0] == "saml" and org.primary_sign_ins() == []
+
+
+def test_step_up_session_ended_meanwhile_gives_a_new_verified_session(org):
+    """A code verified for a session that ended during the step-up: Okta's answer is a new session."""
+    client = Client(org)
+    classic_sign_in(client)
+    org.scenario.step_up = True
+    location = client.app()[1]
+    token = re.search(rb'"stateToken": "([^"]+)"', client.open("GET", location)[2]).group(1).decode()
+    org.end_sessions()
+    body = client.open("POST", f"/api/v1/authn/factors/{GOOGLE_TOTP_ID}/verify",
+                       {"stateToken": token, "passCode": totp_now(org.scenario.totp_secret)})[2]
+    old = client.sid()
+    query = urlencode({"token": body["sessionToken"], "redirectUrl": org.app_path})
+    assert client.open("GET", f"/login/sessionCookieRedirect?{query}")[0] == 302
+    assert client.sid() != old and org.live_sessions() == 1
+    assert client.app()[0] == "saml"

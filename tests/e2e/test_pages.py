@@ -10,7 +10,7 @@ from aws_sts import browser
 from aws_sts.cli import _redact
 from aws_sts.errors import PageError
 from aws_sts.prompts import Prompts
-from aws_sts.providers import LoginRequest, engine
+from aws_sts.providers import Answers, LoginRequest, engine
 from aws_sts.providers.okta import classic, widget
 
 PASSWORD = "pa55-word-never-shown"
@@ -21,8 +21,8 @@ def data_url(html: str) -> str:
 
 
 def run_flow(html: str, timeout: float = 20) -> str:
-    request = LoginRequest(entry_url=data_url(html), username="alice", password=PASSWORD, otp=None,
-                           prompts=Prompts(interactive=False), timeout=timeout)
+    answers = Answers(Prompts(interactive=False), username="alice", password=PASSWORD)
+    request = LoginRequest(entry_url=data_url(html), answers=answers, timeout=timeout)
     with browser.open_browser(None, debug=False) as session:
         flow = engine.Flow(session, request, classic.STATES, idp_name="Okta", unknown_selector=classic.UNKNOWN_SELECTOR,
                            describe_unknown=widget.describe_unknown)

@@ -39,6 +39,7 @@ def secrets_of(org, sts, password: str, codes: list) -> dict:
         found.setdefault("issued", []).extend(v for k, v in session.items()
                                               if k in ("secret", "token") and v)
     found["okta-token"] = list(org.issued_tokens)
+    found["okta-session"] = list(org.issued_session_ids)
     return found
 
 
@@ -63,6 +64,7 @@ def test_no_secret_leaks(flow, org, sts, home, run_cli, write_config):
     if flow.startswith("success"):
         # the scan knows what to look for
         assert secrets.get("assertion") and secrets.get("issued") and secrets["okta-token"]
+        assert secrets["okta-session"] and list((home / ".aws" / "aws-sts" / "sessions").glob("*.json"))
     credentials = home / ".aws" / "credentials"
     places = {"stdout": result.stdout, "stderr": result.stderr}
     for path in home.rglob("*"):
@@ -73,6 +75,9 @@ def test_no_secret_leaks(flow, org, sts, home, run_cli, write_config):
         for kind, values in secrets.items():
             if kind == "issued" and place == ".aws/credentials":
                 continue  # where the issued keys belong
+            if kind == "okta-session" and place.startswith(".aws/aws-sts/sessions/"):
+                assert stat.S_IMODE((home / place).stat().st_mode) == 0o600
+                continue  # where the remembered sign-in belongs
             leaks += [f"{kind} in {place}" for value in values if value and value in text]
     assert leaks == []
     if credentials.exists():

@@ -13,6 +13,12 @@
     POST /idp/idx/keep-me-signed-in        {keepMeSignedIn} the answer to "Stay signed in?"
     POST /idp/idx/cancel                   back to the first page
     GET  /login/token/redirect?stateToken  after success: the session cookie, then 302 to fromURI
+                                           (after a step-up: the same session, now verified)
+
+Step-up (``Scenario.step_up``, see okta_org.py): the org's GET /login/step-up calls
+``step_up_page(req, username, sid, from_uri)``: a transaction for the session's user that starts at the
+challenge of the one authenticator (or the select list when there are several), no identify or password.
+The challenge starts at the widget's first introspect, so a plain HTTP GET of the page sends no push.
 
 The JSON is written here from Okta's IDX shapes (``remediation`` forms, ``currentAuthenticator``,
 ``currentAuthenticatorEnrollment``, ``authenticators``, ``authenticatorEnrollments``, ``messages``,
@@ -36,7 +42,9 @@ code all take its current TOTP), push_result, push_waits, number_challenge, lock
 Events (``org.events``, no secrets): idx:page, idx:introspect, idx:identify, idx:remember-me,
 idx:password:ok/bad, idx:locked-out, idx:mfa-required, idx:select-authenticator,
 idx:challenge:<authenticator>, verify:totp:ok/bad, push:sent/waiting/approved/rejected/timeout,
-idx:keep-me-signed-in:true/false, idx:cancel, idx:success, idx:token-redirect, idx:invalid-state-token.
+idx:keep-me-signed-in:true/false, idx:cancel, idx:success, idx:token-redirect, idx:invalid-state-token,
+idx:step-up (the step-up page: a transaction started at the second factor). A primary sign-in records
+idx:identify and idx:password:*; a step-up records neither.
 """
 
 from __future__ import annotations
@@ -102,6 +110,11 @@ class IdxApi:
         self.org = org
         self._lock = threading.RLock()
         self._txns: dict[str, dict] = {}  # stateToken (== stateHandle) -> transaction
+
+    def reset(self) -> None:
+        """Forget every transaction (org.reset() calls this)."""
+        with self._lock:
+            self._txns.clear()
 
     # ------------------------------------------------------------------ scenario
     @property
@@ -177,13 +190,33 @@ class IdxApi:
         self.org.respond(req, status, body, ION, {"Cache-Control": "no-store"})
 
     # ------------------------------------------------------------------ pages
-    def _login_page(self, req) -> None:
-        from_uri = req.query.get("fromURI") or "/"
+    def _new_txn(self, from_uri: str, **fields) -> dict:
         token = "02" + secrets.token_urlsafe(30)
+        txn = {"token": token, "from_uri": from_uri, "username": None, "view": "identify", "current": None,
+               "push": None, "polls": 0, "success": False, "sid": None, **fields}
         with self._lock:
-            self._txns[token] = {"token": token, "from_uri": from_uri, "username": None, "view": "identify",
-                                 "current": None, "push": None, "polls": 0, "success": False}
+            self._txns[token] = txn
+        return txn
+
+    def _login_page(self, req) -> None:
+        txn = self._new_txn(req.query.get("fromURI") or "/")
         self.org.record("idx:page")
+        self._widget_page(req, txn["token"])
+
+    def step_up_page(self, req, username: str, sid: str, from_uri: str) -> None:
+        """The app asks the live session sid for a second factor again: a transaction that starts at the
+        challenge (no identify, no password), as Okta's step-up does; success goes back to from_uri."""
+        options = self.options()
+        if not options:
+            raise ValueError("Scenario.step_up needs a second factor: set Scenario.factors or oie_authenticators")
+        txn = self._new_txn(from_uri, username=username, sid=sid, view="select")
+        if len(options) == 1 and len(options[0][1]) == 1:  # one way to verify: its challenge at once...
+            auth, methods = options[0]
+            txn["pending"] = (auth, methods[0])  # ...started when the widget asks, so a plain GET sends no push
+        self.org.record("idx:step-up")
+        self._widget_page(req, txn["token"])
+
+    def _widget_page(self, req, token: str) -> None:
         config = self.org.widget_config_base()
         config.update({
             "stateToken": token,  # Okta-hosted pages hand the widget the transaction's state token
@@ -211,12 +244,17 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
             self.org.record("idx:invalid-state-token")
             return self.org.redirect(req, self.org.login_url(self.org.app_path))
         self.org.record("idx:token-redirect")
-        sid = self.org.create_session(txn["username"])
+        if txn["sid"]:  # the end of a step-up: the same session, now verified
+            sid = self.org.finish_step_up(txn["sid"], txn["username"])
+        else:
+            sid = self.org.create_session(txn["username"])
         self.org.redirect(req, txn["from_uri"], set_cookie=self.org.session_cookie_header(sid))
 
     # ------------------------------------------------------------------ IDX actions
     def _introspect(self, req, txn, body) -> None:
         self.org.record("idx:introspect")
+        if txn.get("pending"):  # a step-up's challenge starts when the widget first looks
+            self._enter_challenge(txn, *txn.pop("pending"))
         self._send(req, 200, self._view(txn))
 
     def _identify(self, req, txn, body) -> None:
@@ -269,6 +307,11 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
         self._send(req, 400, self._view(txn, messages=[{"message": "Invalid authenticator.", "class": "ERROR"}]))
 
     def _start_challenge(self, req, txn, auth: dict, method: str) -> None:
+        self._enter_challenge(txn, auth, method)
+        self._send(req, 200, self._view(txn))
+
+    def _enter_challenge(self, txn, auth: dict, method: str) -> None:
+        """Move txn to the challenge of (auth, method); a push is sent now, as Okta does on choosing it."""
         txn["current"] = (auth, method)
         self.org.record(f"idx:challenge:{auth['key']}:{method}")
         if method == "push":
@@ -283,7 +326,6 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
             txn["view"] = "phone-data"  # "Receive a code via SMS" first
         else:
             txn["view"] = "code"
-        self._send(req, 200, self._view(txn))
 
     def _answer(self, req, txn, body) -> None:
         credentials = body.get("credentials") or {}
@@ -328,7 +370,8 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
 
     def _cancel(self, req, txn, body) -> None:
         self.org.record("idx:cancel")
-        txn.update(view="identify", username=None, current=None, push=None, polls=0, kmsi_answered=False)
+        txn.update(view="identify", username=None, current=None, push=None, polls=0, kmsi_answered=False,
+                   sid=None, pending=None)  # a step-up cancelled becomes a plain sign-in
         self._send(req, 200, self._view(txn))
 
     def _kmsi(self, req, txn, body) -> None:

@@ -4,19 +4,55 @@ Classic engine (``scenario.engine == "classic"``), the paths a browser meets whe
 
     GET  /home/amazon_aws/0oaawsapp000000000001/272   no session: 302 /login/login.htm?fromURI=<app path>
                                                       session: auto-POST page, SAMLResponse -> AWS sign-in
+                                                      (step-up pending: 302 /login/step-up?fromURI=<app path>)
+    GET  /login/step-up?fromURI=..                    the widget started at the second factor (see Step-up)
     GET  /login/login.htm?fromURI=..                  the widget page (useClassicEngine), same origin
     POST /api/v1/authn                                primary auth (or, with only a stateToken: current state)
     POST /api/v1/authn/factors/{id}/verify[?..]       TOTP code, push send / poll (Okta's Authentication API)
     POST /api/v1/authn/factors/{id}/verify/resend     push again
     POST /api/v1/authn/previous | /cancel | /introspect
     GET  /login/sessionCookieRedirect?token=..&redirectUrl=..   sessionToken -> cookie ``sid``, 302
-    GET  /api/v1/sessions/me                          404 E0000007 without a session (as Okta answers)
+    GET  /api/v1/sessions/me                          the session (JSON); 404 E0000007 without one (as Okta)
+    DELETE /api/v1/sessions/me                        204, the session ends ("session:deleted");
+                                                      404 E0000007 without one ("session:delete-missing")
+    GET  /login/signout[?fromURI=..]                  ends the cookie's session ("session:signout", else
+                                                      "session:signout-missing"), expires the sid cookie,
+                                                      302 to fromURI when it is on this org, else /login/login.htm
     GET  /assets/widget/...                           the widget's dist folder (js, css, img, font, labels)
 
 Scenario (what the org's user has enrolled, how pushes end, what the SAML looks like) is a plain dataclass
 that tests replace or mutate between runs; ``org.events`` records what happened ("authn:ok",
 "verify:totp:bad", "push:sent", "saml:issued", ...) without secrets; ``org.saml_responses`` every
-SAMLResponse issued. No sleeps anywhere: a push poll answers WAITING at once, the widget waits between polls.
+SAMLResponse issued; ``org.requests`` (method, path without the query) of EVERY request the org received,
+static widget files included, so ``org.requests == []`` proves nothing reached the org. ``org.reset()``
+clears events, requests, sessions, transactions and assertions. No sleeps anywhere: a push poll answers
+WAITING at once, the widget waits between polls.
+
+Did a sign-in happen? A primary sign-in (username and password posted) records one of
+PRIMARY_SIGN_IN_EVENTS: Classic "authn:ok", "authn:bad-password", "authn:unknown-user", "authn:locked-out"
+(POST /api/v1/authn with a username); OIE "idx:identify", "idx:password:ok", "idx:password:bad",
+"idx:locked-out". ``org.primary_sign_ins()`` lists those that happened: [] means the org saw no sign-in
+call. Other events of a sign-in: "idx:page" (OIE login page: a new transaction), "authn:mfa-required",
+"idx:mfa-required", "verify:*", "push:*", "session:created", "idx:token-redirect". A step-up is not a
+primary sign-in: it records "app:step-up", "idx:step-up" (OIE), "verify:totp:*"/"push:*", "session:verified".
+
+Sessions: ``org.live_sessions()`` -> how many are live; ``org.end_sessions()`` ends all of them at once
+("session:ended-by-test"; the browsers keep their now dead cookies, so the app sends them to sign in);
+"app:login-required" is the app page without a live session.
+
+Step-up (``Scenario.step_up = True``): the app page opened with a live session that has not verified a
+code *for this session* records "app:step-up" and sends the browser to /login/step-up, which asks for the
+one-time code again, without the sign-in pages:
+    Classic: the widget page with the ``stateToken`` of a new transaction already in MFA_REQUIRED for the
+        session's user (the widget introspects it and shows the TOTP / push page of ``factors``); after the
+        code: SUCCESS -> /login/sessionCookieRedirect -> app -> SAML.
+    OIE: the Identity Engine widget started at the challenge of the user's one authenticator (or the
+        "Verify it's you" list when there are several); success -> /login/token/redirect -> app -> SAML.
+    Either way the same session (same sid) then counts as verified ("session:verified"), and the app page
+    answers SAML. A session counts as verified when it was created while ``step_up`` was on (its sign-in
+    met the policy) or went through a step-up; sessions made before ``step_up`` was turned on do not.
+    With no live session the app page behaves as always (sign-in page, MFA, SAML). A step-up needs a
+    second factor: with none enrolled, /login/step-up answers 500 (kept in org.errors).
 
 Extension seam for the Identity Engine (``scenario.engine == "oie"``): requests whose path starts with one of
 ``org.oie_prefixes`` (``/idp/idx/``, ``/login/token/redirect``; IdxApi.__init__ may add more, e.g.
@@ -24,7 +60,8 @@ Extension seam for the Identity Engine (``scenario.engine == "oie"``): requests 
 ``org.idx.handle(req)``, where ``org.idx`` is ``tests.fakes.okta_idx.IdxApi(org)``, created on first use;
 ``org.reset()`` calls ``org.idx.reset()`` when it exists. ``handle`` must answer the request through the
 helpers below (an exception becomes a 500 and is kept in ``org.errors``). Everything else (app page,
-sessionCookieRedirect, static files, /api/v1/sessions/me) stays with the org in both engines. The request
+sessionCookieRedirect, static files, /api/v1/sessions/me, /login/signout) stays with the org in both engines;
+/login/step-up checks the session, then calls ``org.idx.step_up_page(req, username, sid, from_uri)``. The request
 object ``req`` has:
 
     req.method   "GET" | "POST" | ...         req.path     path without the query string
@@ -41,8 +78,11 @@ and the org offers (``req`` may also be the handler itself):
         okta-version=1.0.0"), str -> text/html unless told, bytes as given. headers: dict or list of pairs
         (repeat a name, e.g. several Set-Cookie, with the list form).
     org.redirect(req, location, set_cookie=None, status=302)      set_cookie: one header value or a list
-    org.create_session(username) -> sid      the cookie value; cookie name org.SESSION_COOKIE == "sid";
-        org.session_cookie_header(sid) gives the Set-Cookie value; org.session_user(req) -> username or None
+    org.create_session(username, verified=None) -> sid    the cookie value; cookie name org.SESSION_COOKIE ==
+        "sid"; verified: counts as stepped up (None: whether Scenario.step_up is on now);
+        org.session_cookie_header(sid) gives the Set-Cookie value; org.session_user(req) -> username or None;
+        org.finish_step_up(sid, username) -> sid   a code was verified for a step-up of sid (same sid back,
+        or a new verified session when sid ended meanwhile)
     org.saml_page(req, username)             the auto-submitting SAMLResponse form ("saml:issued")
     org.widget_page(req, config, bundle="okta-sign-in.min.js", script=None)
         HTML loading the widget css + bundle (a file name in dist/js) with ``var config = <config JSON>;
@@ -71,6 +111,14 @@ from . import saml_idp
 WIDGET_DIST = Path(__file__).parents[1] / "node_modules/@okta/okta-signin-widget/dist"
 ASSETS_PREFIX = "/assets/widget"
 LOGIN_PATH = "/login/login.htm"
+STEP_UP_PATH = "/login/step-up"
+SIGNOUT_PATH = "/login/signout"
+
+# The events that mean a primary sign-in call reached the org (a username/password was posted): Classic
+# POST /api/v1/authn with a username, OIE /idp/idx/identify or the password answer. A run that reused a
+# stored session must record none of them (see FakeOktaOrg.primary_sign_ins).
+PRIMARY_SIGN_IN_EVENTS = ("authn:ok", "authn:bad-password", "authn:unknown-user", "authn:locked-out",
+                          "idx:identify", "idx:password:ok", "idx:password:bad", "idx:locked-out")
 
 # Fixed ids, shaped like Okta's 20-character ones.
 USER_ID = "00ufakeuser000000001"
@@ -100,6 +148,7 @@ class Scenario:
     include_role_attribute: bool = True   # False -> assertion without the Role attribute
     engine: str = "classic"       # "classic" | "oie" (tests/fakes/okta_idx.py)
     saml_post_path: str | None = None  # the app page posts the SAMLResponse to this path of the org, not to AWS
+    step_up: bool = False         # the app asks a live session for a code again (once per session; see docstring)
     # Identity Engine only (tests/fakes/okta_idx.py):
     oie_identifier_first: bool = False    # identifier page, then a password page (else both on one page)
     oie_authenticators: list | None = None  # e.g. ["google_otp", "okta_verify_push"]; None: follow `factors`
@@ -168,6 +217,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         org = self.server.org
+        org.requests.append((self.command, self._target_path()))  # before anything can fail
         try:
             req = Request(self)
             org._handle(req)
@@ -179,6 +229,12 @@ class _Handler(BaseHTTPRequestHandler):
                 org.respond(self, 500, f"fake Okta error: {type(exc).__name__}: {exc}", "text/plain")
             except Exception:
                 self.close_connection = True
+
+    def _target_path(self) -> str:
+        """The path as the client sent it, without the query (http.server folds a leading "//" in self.path)."""
+        parts = self.requestline.split()
+        target = parts[1] if len(parts) >= 2 else self.path
+        return target.split("?", 1)[0].split("#", 1)[0]
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
@@ -209,9 +265,13 @@ class FakeOktaOrg:
                                f"run `npm ci` in {WIDGET_DIST.parents[3]}")
         self.scenario = scenario or Scenario()
         self.events: list[str] = []
+        self.requests: list[tuple[str, str]] = []  # (method, path without query) of every request received
         self.errors: list[str] = []  # exceptions raised while handling a request (each answered 500)
         self.saml_responses: list[str] = []
-        self.issued_tokens: list[str] = []  # session ids and one-time session tokens, for the secrets scan
+        # For the secrets scan: one-time session tokens (nowhere on disk, ever) and session ids (only in the
+        # 0600 stored-session file, where the remembered sign-in lives).
+        self.issued_tokens: list[str] = []
+        self.issued_session_ids: list[str] = []
         self.idp_cert_pem: bytes = saml_idp.idp_cert_pem()
         # The Classic page loads the classic-only bundle: same widget code as okta-sign-in.min.js with
         # useClassicEngine, 0.6 MB less to parse. Set to "okta-sign-in.min.js" to use the full bundle.
@@ -253,18 +313,26 @@ class FakeOktaOrg:
         """Forget what happened (events, sessions, transactions, assertions); keep the scenario."""
         with self._lock:
             self.events.clear()
+            self.requests.clear()
             self.errors.clear()
             self.saml_responses.clear()
             self.issued_tokens.clear()
+            self.issued_session_ids.clear()
             if self.idx is not None and hasattr(self.idx, "reset"):
                 self.idx.reset()
-            self._sessions: dict[str, str] = {}        # sid -> username
-            self._session_tokens: dict[str, str] = {}  # one-time sessionToken -> username
-            self._transactions: dict[str, dict] = {}   # stateToken -> {"username", "push": None|"waiting", "polls"}
+            self._sessions: dict[str, dict] = {}       # sid -> {"username", "verified"}
+            self._session_tokens: dict[str, dict] = {}  # one-time sessionToken -> {"username", "sid"}
+            # stateToken -> {"username", "push": None|"waiting", "polls", "sid": the stepped-up session or None}
+            self._transactions: dict[str, dict] = {}
 
     def record(self, event: str) -> None:
         with self._lock:
             self.events.append(event)
+
+    def primary_sign_ins(self) -> list[str]:
+        """The events that show a username/password reached the org (PRIMARY_SIGN_IN_EVENTS), in order."""
+        with self._lock:
+            return [e for e in self.events if e in PRIMARY_SIGN_IN_EVENTS]
 
     # ----------------------------------------------------------------- response helpers (also for okta_idx)
     def respond(self, req, status: int, body, content_type: str | None = None, headers=None) -> None:
@@ -281,7 +349,8 @@ class FakeOktaOrg:
         handler.send_response(status)
         if status != 204 and status != 304:
             handler.send_header("Content-Type", content_type)
-        handler.send_header("Content-Length", str(len(data)))
+        if status != 204:  # a 204 has no body and, per RFC 9110, no Content-Length
+            handler.send_header("Content-Length", str(len(data)))
         pairs = headers.items() if isinstance(headers, dict) else (headers or [])
         for name, value in pairs:
             handler.send_header(name, value)
@@ -307,31 +376,68 @@ class FakeOktaOrg:
         return (username or "").lower() == s.username.lower() and password == s.password
 
     # ----------------------------------------------------------------- sessions
-    def create_session(self, username: str) -> str:
+    def create_session(self, username: str, verified: bool | None = None) -> str:
+        """A new live session. verified: whether it counts as having answered the step-up; by default a
+        session made while Scenario.step_up is on does (its sign-in met the policy), one made before does not."""
         sid = "102" + secrets.token_urlsafe(24)
+        if verified is None:
+            verified = bool(self.scenario.step_up)
         with self._lock:
-            self._sessions[sid] = username
-            self.issued_tokens.append(sid)
+            self._sessions[sid] = {"username": username, "verified": verified}
+            self.issued_session_ids.append(sid)
         self.record("session:created")
         return sid
 
     def session_cookie_header(self, sid: str) -> str:
         return f"{self.SESSION_COOKIE}={sid}; Path=/; HttpOnly; SameSite=Lax"
 
-    def session_user(self, req) -> str | None:
-        if isinstance(req, Request):
-            cookies = req.cookies
-        else:  # a bare handler
-            jar = SimpleCookie()
-            jar.load(req.headers.get("Cookie") or "")
-            cookies = {k: m.value for k, m in jar.items()}
-        with self._lock:
-            return self._sessions.get(cookies.get(self.SESSION_COOKIE, ""))
+    def expired_session_cookie_header(self) -> str:
+        return (f"{self.SESSION_COOKIE}=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; "
+                "HttpOnly; SameSite=Lax")
 
-    def _new_session_token(self, username: str) -> str:
+    def _cookies_of(self, req) -> dict:
+        if isinstance(req, Request):
+            return req.cookies
+        jar = SimpleCookie()  # a bare handler
+        jar.load(req.headers.get("Cookie") or "")
+        return {k: m.value for k, m in jar.items()}
+
+    def _session_of(self, req) -> tuple[str, dict] | tuple[None, None]:
+        """(sid, session) of the request's live session, else (None, None)."""
+        sid = self._cookies_of(req).get(self.SESSION_COOKIE, "")
+        with self._lock:
+            session = self._sessions.get(sid)
+        return (sid, session) if session is not None else (None, None)
+
+    def session_user(self, req) -> str | None:
+        return (self._session_of(req)[1] or {}).get("username")
+
+    def live_sessions(self) -> int:
+        with self._lock:
+            return len(self._sessions)
+
+    def end_sessions(self) -> None:
+        """Every session ends (as when they expire or an admin clears them); the cookies stay in the browsers."""
+        with self._lock:
+            self._sessions.clear()
+        self.record("session:ended-by-test")
+
+    def finish_step_up(self, sid: str | None, username: str) -> str:
+        """A code was verified for the step-up of session sid: it now counts as verified. Returns the sid to
+        set as cookie: the same one, or a new verified session when that one ended meanwhile."""
+        with self._lock:
+            session = self._sessions.get(sid or "")
+            if session is not None:
+                session["verified"] = True
+        if session is None:
+            return self.create_session(username, verified=True)
+        self.record("session:verified")
+        return sid
+
+    def _new_session_token(self, username: str, step_up_sid: str | None = None) -> str:
         token = "20111" + secrets.token_urlsafe(32)
         with self._lock:
-            self._session_tokens[token] = username
+            self._session_tokens[token] = {"username": username, "sid": step_up_sid}
             self.issued_tokens.append(token)
         return token
 
@@ -401,9 +507,11 @@ var signIn = new OktaSignIn(config);
 """
         self.respond(req, 200, page, headers={"Cache-Control": "no-store"})
 
-    def _login_page(self, req) -> None:
-        from_uri = req.query.get("fromURI") or "/"
+    def _login_page(self, req, from_uri: str | None = None, state_token: str | None = None) -> None:
+        from_uri = from_uri or req.query.get("fromURI") or "/"
         config = self.widget_config_base()
+        if state_token:  # a transaction already under way (step-up): the widget resumes it
+            config["stateToken"] = state_token
         config.update({
             "useClassicEngine": True,
             "relayState": from_uri,
@@ -436,11 +544,7 @@ var signIn = new OktaSignIn(config);
     def _handle(self, req: Request) -> None:
         path = req.path
         if self.scenario.engine == "oie" and (path == LOGIN_PATH or path.startswith(tuple(self.oie_prefixes))):
-            if self.idx is None:
-                from . import okta_idx
-
-                self.idx = okta_idx.IdxApi(self)
-            return self.idx.handle(req)
+            return self._idx().handle(req)
         if path.startswith(ASSETS_PREFIX + "/") and req.method in ("GET", "HEAD"):
             return self._static(req)
         if path == LOGIN_PATH and req.method == "GET":
@@ -449,6 +553,10 @@ var signIn = new OktaSignIn(config);
             return self._app(req)
         if path == "/login/sessionCookieRedirect" and req.method == "GET":
             return self._session_cookie_redirect(req)
+        if path == STEP_UP_PATH and req.method == "GET":
+            return self._step_up_page(req)
+        if path == SIGNOUT_PATH and req.method == "GET":
+            return self._signout(req)
         if self.scenario.saml_post_path and path == self.scenario.saml_post_path and req.method == "POST":
             return self._misdirected_saml(req)
         if path == "/api/v1/sessions/me":
@@ -460,12 +568,67 @@ var signIn = new OktaSignIn(config);
         self.respond(req, 404, self.error_body("E0000022", "The endpoint does not support the provided HTTP method")
                      if path.startswith("/api/") else "Not found", None if path.startswith("/api/") else "text/plain")
 
+    def _idx(self):
+        with self._lock:
+            if self.idx is None:
+                from . import okta_idx
+
+                self.idx = okta_idx.IdxApi(self)
+            return self.idx
+
     def _app(self, req) -> None:
-        username = self.session_user(req)
-        if username is None:
+        sid, session = self._session_of(req)
+        if session is None:
             self.record("app:login-required")
             return self.redirect(req, self.login_url(self.app_path))
-        self.saml_page(req, username)
+        if self.scenario.step_up and not session["verified"]:
+            self.record("app:step-up")
+            return self.redirect(req, f"{STEP_UP_PATH}?{urlencode({'fromURI': self.app_path})}")
+        self.saml_page(req, session["username"])
+
+    def _local_path(self, uri: str | None) -> str | None:
+        """uri when it is a place on this org (a path, or a URL of this origin), else None.
+
+        Only printable ASCII without spaces or backslashes: browsers drop tabs and newlines and read a
+        backslash as "/", so such a path could lead off the org; and a CR or LF would split the headers."""
+        if not uri or any(not ("!" <= ch <= "~") or ch == "\\" for ch in uri):
+            return None
+        parts = urlsplit(uri)
+        if parts.scheme or parts.netloc:
+            return uri if f"{parts.scheme}://{parts.netloc}" == self.base_url and uri.startswith(self.base_url) \
+                else None
+        return uri if uri.startswith("/") and not uri.startswith("//") else None
+
+    def _step_up_page(self, req) -> None:
+        """The app's sign-on policy wants a code again: the widget, started at the second factor."""
+        from_uri = self._local_path(req.query.get("fromURI")) or self.app_path
+        sid, session = self._session_of(req)
+        if session is None:  # the session ended on the way here: sign in again
+            return self.redirect(req, self.login_url(from_uri))
+        if self.scenario.engine == "oie":
+            return self._idx().step_up_page(req, session["username"], sid, from_uri)
+        self._classic_step_up_page(req, session["username"], sid, from_uri)
+
+    def _classic_step_up_page(self, req, username: str, sid: str, from_uri: str) -> None:
+        """As Okta's step-up redirect: the Classic widget given the stateToken of a transaction that is
+        already in MFA_REQUIRED; it asks POST /api/v1/authn {stateToken} for the state and shows the factor."""
+        if not self._factor_list(username):
+            raise ValueError("Scenario.step_up needs a second factor: set Scenario.factors to one")
+        token = "00" + secrets.token_urlsafe(30)
+        with self._lock:
+            self._transactions[token] = {"username": username, "push": None, "polls": 0, "sid": sid}
+        self._login_page(req, from_uri, state_token=token)
+
+    def _signout(self, req) -> None:
+        sid, session = self._session_of(req)
+        if session is not None:
+            with self._lock:
+                self._sessions.pop(sid, None)
+            self.record("session:signout")
+        else:
+            self.record("session:signout-missing")
+        target = self._local_path(req.query.get("fromURI")) or LOGIN_PATH
+        self.redirect(req, target, set_cookie=self.expired_session_cookie_header())
 
     def _session_cookie_redirect(self, req) -> None:
         redirect_url = req.query.get("redirectUrl") or "/"
@@ -475,19 +638,32 @@ var signIn = new OktaSignIn(config);
                 self.record("session:bad-redirect")
                 return self.respond(req, 403, "redirectUrl is not on this org", "text/plain")
         with self._lock:
-            username = self._session_tokens.pop(req.query.get("token", ""), None)
-        if username is None:  # Okta sends the browser on without a session (-> sign-in page again)
+            grant = self._session_tokens.pop(req.query.get("token", ""), None)
+        if grant is None:  # Okta sends the browser on without a session (-> sign-in page again)
             self.record("session:bad-token")
             return self.redirect(req, redirect_url)
-        sid = self.create_session(username)
+        if grant["sid"]:  # the end of a step-up: the same session, now verified
+            sid = self.finish_step_up(grant["sid"], grant["username"])
+        else:
+            sid = self.create_session(grant["username"])
         self.redirect(req, redirect_url, set_cookie=self.session_cookie_header(sid))
 
     def _sessions_me(self, req) -> None:
-        username = self.session_user(req)
-        if username is None:
+        sid, session = self._session_of(req)
+        if req.method == "DELETE":
+            if session is None:
+                self.record("session:delete-missing")
+            else:
+                with self._lock:
+                    self._sessions.pop(sid, None)
+                self.record("session:deleted")
+                return self.respond(req, 204, b"")
+        elif req.method != "GET":
+            return self.respond(req, 405, self.error_body("E0000022", "The endpoint does not support the "
+                                                                      "provided HTTP method"))
+        if session is None:
             return self.respond(req, 404, self.error_body("E0000007", "Not found: Resource not found: me (Session)"))
-        self.respond(req, 200, {"id": req.cookies[self.SESSION_COOKIE], "login": username, "userId": USER_ID,
-                                "status": "ACTIVE"})
+        self.respond(req, 200, {"id": sid, "login": session["username"], "userId": USER_ID, "status": "ACTIVE"})
 
     # ----------------------------------------------------------------- Classic Authentication API
     def _links(self, **links) -> dict:
@@ -530,8 +706,9 @@ var signIn = new OktaSignIn(config);
         t = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=5)
         return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
-    def _success(self, username: str) -> dict:
-        return {"expiresAt": self._expires(), "status": "SUCCESS", "sessionToken": self._new_session_token(username),
+    def _success(self, username: str, step_up_sid: str | None = None) -> dict:
+        token = self._new_session_token(username, step_up_sid)
+        return {"expiresAt": self._expires(), "status": "SUCCESS", "sessionToken": token,
                 "_embedded": {"user": self._user(username)},
                 "_links": self._links(cancel="/api/v1/authn/cancel")}
 
@@ -630,7 +807,7 @@ var signIn = new OktaSignIn(config);
             self.record("verify:totp:ok")
             with self._lock:
                 self._transactions.pop(token, None)
-            return self.respond(req, 200, self._success(txn["username"]))
+            return self.respond(req, 200, self._success(txn["username"], txn.get("sid")))
         self.record("verify:totp:bad")
         self.respond(req, 403, self.error_body("E0000068", "Invalid Passcode/Answer",
                                                ["Your passcode doesn't match our records. Please try again."]))
@@ -657,7 +834,7 @@ var signIn = new OktaSignIn(config);
             self.record("push:approved")
             with self._lock:
                 self._transactions.pop(token, None)
-            return self.respond(req, 200, self._success(txn["username"]))
+            return self.respond(req, 200, self._success(txn["username"], txn.get("sid")))
         if s.push_result == "reject":
             self.record("push:rejected")
             return self.respond(req, 200, self._push_challenge(token, txn, "REJECTED"))

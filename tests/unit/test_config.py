@@ -104,6 +104,14 @@ def test_search_order(tmp_path, monkeypatch):
     assert config.find_config("given.json", environ={"AWS_STS_CONFIG": "/x"}) == Path("given.json")
 
 
+def test_remember_session_defaults_to_true_and_can_be_turned_off(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(BASE))
+    assert config.load(str(path), environ={"HOME": str(tmp_path)}).remember_session is True
+    path.write_text(json.dumps({**BASE, "rememberSession": False}))
+    assert config.load(str(path), environ={"HOME": str(tmp_path)}).remember_session is False
+
+
 def test_example_config_loads(tmp_path):
     example = Path(__file__).parents[2] / "config.example.json"
     cfg = config.load(str(example), environ={"HOME": str(tmp_path)})
@@ -124,6 +132,9 @@ def test_example_config_loads(tmp_path):
     ({"timeoutSeconds": 0}, "timeoutSeconds"),
     ({"timeoutSeconds": True}, "timeoutSeconds"),
     ({"timeoutSeconds": "60"}, "timeoutSeconds"),
+    ({"rememberSession": "false"}, "rememberSession"),
+    ({"rememberSession": 0}, "rememberSession"),
+    ({"rememberSession": None}, "rememberSession"),
     ({"awsConfigPath": "/.aws/cre\x00dentials"}, "awsConfigPath"),
     ({"awsConfigPath": "/.aws/"}, "awsConfigPath"),
     ({"browserPath": "/usr/bin/chromium\n"}, "browserPath"),

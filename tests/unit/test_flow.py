@@ -54,7 +54,9 @@ class FakeProvider:
         FakeProvider.requests.append(request)
         if FakeProvider.error:
             raise FakeProvider.error
-        return FakeProvider.saml
+        return providers.Login(FakeProvider.saml, FakeProvider.cookies)
+
+    cookies: list = []  # the browser's cookies after the sign-in, as login reports them
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -78,12 +80,14 @@ def fake(fake_provider_and_sts):
     server.max_session_duration.clear()
     FakeProvider.requests.clear()
     FakeProvider.error = None
+    FakeProvider.cookies = []
     FakeProvider.saml = assertion(ALL_ROLES)
     return server
 
 
 @pytest.fixture
-def home(tmp_path):
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))  # the stored IdP session lives under ~/.aws/aws-sts
     return tmp_path
 
 
@@ -110,6 +114,10 @@ def quiet() -> Prompts:
     return Prompts(interactive=False)
 
 
+def answers(username=None, password=None, otp=None) -> flow.Answers:
+    return flow.Answers(quiet(), username, password, otp)
+
+
 def role_of(a, arn):
     return next(r for r in a.roles if r.arn == arn)
 
@@ -120,31 +128,87 @@ def role_of(a, arn):
                                                ("sandbox", SANDBOX_URL)])
 def test_the_provider_gets_the_accounts_url_and_the_answers(fake, cfg, account_name, url):
     prompts = quiet()
-    answers = flow.Answers("alice@example.com", "correct horse", "123456")
-    a = flow.get_assertion(cfg, cfg.account(account_name), answers, prompts, debug=True)
+    given = flow.Answers(prompts, "alice@example.com", "correct horse", "123456")
+    a = flow.get_assertion(cfg, cfg.account(account_name), given, debug=True)
     [request] = FakeProvider.requests
-    assert (request.entry_url, request.username, request.password, request.otp) == (
+    assert (request.entry_url, request.answers.username(), request.answers.password(), request.otp) == (
         url, "alice@example.com", "correct horse", "123456")
     assert request.prompts is prompts and request.timeout == 30 and request.debug is True
+    assert request.cookies is None  # no stored session yet
     assert [r.arn for r in a.roles] == [arn for arn, _ in ALL_ROLES]
     assert a.b64 == FakeProvider.saml and a.role_session_name == "alice@example.com"
 
 
 def test_answers_never_show_the_password_or_code():
-    text = repr(flow.Answers("alice", "hunter22-secret", "135791"))
+    text = repr(answers("alice", "hunter22-secret", "135791"))
     assert "alice" in text and "hunter22-secret" not in text and "135791" not in text
+
+
+def test_what_is_missing_is_asked_only_when_a_page_asks(fake, cfg):
+    """A provider that never asks for the password (a live session) gets no prompt, so no terminal is needed;
+    one that asks, without a terminal, gets the error naming the flag."""
+    given = answers()
+    flow.get_assertion(cfg, cfg.account(None), given)
+    assert given.secrets() == []
+    with pytest.raises(NoTtyError, match="--password"):
+        given.password()
+
+
+IDP_COOKIE = {"name": "sid", "value": "102session-cookie-value", "domain": "idp.example.com", "path": "/",
+              "expires": -1, "httpOnly": True, "secure": True, "sameSite": "Lax"}
+OTHER_COOKIE = {**IDP_COOKIE, "name": "tracker", "domain": "ads.example.net"}
+
+
+def test_the_session_is_stored_after_a_sign_in_and_handed_to_the_next_one(fake, cfg, home):
+    FakeProvider.cookies = [IDP_COOKIE, OTHER_COOKIE]
+    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+    stored = home / ".aws" / "aws-sts" / "sessions" / "idp.example.com.json"
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert "ads.example.net" not in stored.read_text()  # only the IdP's cookies
+    # The next run starts with them (the fast path cannot reach idp.example.com: it hands over to the provider).
+    flow.get_assertion(cfg, cfg.account("production"), answers())
+    assert [c["name"] for c in FakeProvider.requests[-1].cookies] == ["sid"]
+
+
+def test_no_session_is_stored_after_a_failed_sign_in(fake, cfg, home):
+    FakeProvider.cookies = [IDP_COOKIE]
+    FakeProvider.saml = assertion([])
+    with pytest.raises(SamlError):
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+    FakeProvider.saml, FakeProvider.error = assertion(ALL_ROLES), AuthenticationError("Okta: no")
+    with pytest.raises(AuthenticationError):
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+    assert not (home / ".aws" / "aws-sts" / "sessions").exists() or not any((home / ".aws/aws-sts/sessions").iterdir())
+
+
+def test_remember_session_false_stores_nothing_and_uses_nothing(fake, cfg, home):
+    FakeProvider.cookies = [IDP_COOKIE]
+    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))  # stored
+    off = flow_config(_with(cfg.path, rememberSession=False), home)
+    stored = home / ".aws" / "aws-sts" / "sessions" / "idp.example.com.json"
+    before = stored.read_bytes()
+    FakeProvider.cookies = [{**IDP_COOKIE, "value": "102another-session-value"}]
+    flow.get_assertion(off, off.account(None), answers("alice", "pw"))
+    assert FakeProvider.requests[-1].cookies is None and stored.read_bytes() == before
+
+
+def _with(path, **changes):
+    data = json.loads(path.read_text())
+    data.update(changes)
+    path.write_text(json.dumps(data))
+    return path
 
 
 def test_an_assertion_without_roles_is_a_saml_error(fake, cfg):
     FakeProvider.saml = assertion([])
     with pytest.raises(SamlError, match="No roles are assigned"):
-        flow.get_assertion(cfg, cfg.account(None), flow.Answers("alice", "pw"), quiet())
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
 
 
 def test_a_provider_refusal_reaches_the_caller_and_sts_is_not_called(fake, cfg):
     FakeProvider.error = AuthenticationError("Okta: Password is incorrect")
     with pytest.raises(AuthenticationError, match="Password is incorrect"):
-        flow.get_assertion(cfg, cfg.account(None), flow.Answers("alice", "pw"), quiet())
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
     assert fake.calls == []
 
 
@@ -159,12 +223,12 @@ def test_a_provider_refusal_reaches_the_caller_and_sts_is_not_called(fake, cfg):
     (None, "sandbox", SANDBOX_DEV),
 ])
 def test_pick_role(fake, cfg, wanted, account_name, expected):
-    a = flow.get_assertion(cfg, cfg.account(account_name), flow.Answers("alice", "pw"), quiet())
+    a = flow.get_assertion(cfg, cfg.account(account_name), answers("alice", "pw"))
     assert flow.pick_role(a, wanted, cfg, cfg.account(account_name), quiet()).arn == expected
 
 
 def test_several_roles_and_no_terminal_names_the_flag(fake, cfg):
-    a = flow.get_assertion(cfg, cfg.account("staging"), flow.Answers("alice", "pw"), quiet())
+    a = flow.get_assertion(cfg, cfg.account("staging"), answers("alice", "pw"))
     with pytest.raises((NoTtyError, RoleChoiceError)) as info:
         flow.pick_role(a, None, cfg, cfg.account("staging"), quiet())
     assert "--role" in str(info.value)
@@ -188,7 +252,7 @@ def test_second_hop_rule(cfg):
                                                           [arn for arn, _ in ALL_ROLES])))
 def test_credentials_are_for_the_account_the_profile_is_named_after(fake, cfg, account_name, arn):
     account = cfg.account(account_name)
-    a = flow.get_assertion(cfg, account, flow.Answers("alice", "pw"), quiet())
+    a = flow.get_assertion(cfg, account, answers("alice", "pw"))
     role = role_of(a, arn)
     # Only production is another account than the default without an entry URL of its own.
     hop = account_name == "production" and role.account_id != PRODUCTION
@@ -209,7 +273,7 @@ def test_credentials_are_for_the_account_the_profile_is_named_after(fake, cfg, a
 
 def test_a_duration_over_the_roles_maximum_is_said_and_asked_again(fake, cfg):
     FakeProvider.saml = assertion(ALL_ROLES, session_duration=28800)
-    a = flow.get_assertion(cfg, cfg.account(None), flow.Answers("alice", "pw"), quiet())
+    a = flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
     said = []
     issued = flow.get_credentials(a, role_of(a, DEV), cfg, cfg.account(None), say=said.append)
     assert said == ["The role allows less than 28800 s; asking for 3600 s instead."]
@@ -221,7 +285,7 @@ def test_a_duration_over_the_roles_maximum_is_said_and_asked_again(fake, cfg):
 
 def test_the_whole_flow_writes_the_profile(fake, cfg, home):
     account = cfg.account("production")
-    a = flow.get_assertion(cfg, account, flow.Answers("alice", "pw"), quiet())
+    a = flow.get_assertion(cfg, account, answers("alice", "pw"))
     issued = flow.get_credentials(a, flow.pick_role(a, "staging/Admin", cfg, account, quiet()), cfg, account)
     assert issued.default_profile == "production-Admin"  # through the second hop
     written = flow.emit_profile(cfg, issued.default_profile, issued)
@@ -232,6 +296,7 @@ def test_the_whole_flow_writes_the_profile(fake, cfg, home):
     assert profile["aws_secret_access_key"] == keys.secret_access_key
     assert profile["aws_session_token"] == keys.session_token
     assert profile["region"] == "eu-west-1" and profile["output"] == "json"
+    assert profile["x_principal_arn"] == f"arn:aws:iam::{PRODUCTION}:role/Admin"  # the role the keys are for
     session = fake.sessions[keys.access_key_id]
     assert session["secret"] == keys.secret_access_key
 

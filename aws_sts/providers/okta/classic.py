@@ -22,8 +22,8 @@ from aws_sts.providers.okta.widget import (
 
 
 def classic_sign_in(flow: Flow, form) -> None:
-    enter(form.locator("#okta-signin-username"), flow.request.username)
-    enter(form.locator("#okta-signin-password"), flow.request.password)
+    enter(form.locator("#okta-signin-username"), flow.request.answers.username())
+    enter(form.locator("#okta-signin-password"), flow.request.answers.password())
     form.locator("#okta-signin-password").press("Enter")
 
 

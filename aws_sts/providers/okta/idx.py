@@ -79,10 +79,10 @@ def _submit(form, field=None) -> None:
 
 def sign_in(flow: Flow, form) -> None:
     last = form.locator("input[name=identifier]")
-    enter(last, flow.request.username)
+    enter(last, flow.request.answers.username())
     password = form.locator('input[name="credentials.passcode"]')
     if password.count():
-        enter(password, flow.request.password)
+        enter(password, flow.request.answers.password())
         last = password
     _leave_unticked(form, "rememberMe")  # "Keep me signed in": never for a headless one-off browser
     _submit(form, last)
@@ -100,7 +100,7 @@ def sign_in_error(flow: Flow, box) -> None:
 
 def password(flow: Flow, form) -> None:
     field = form.locator('input[name="credentials.passcode"]')
-    enter(field, flow.request.password)
+    enter(field, flow.request.answers.password())
     _submit(form, field)
 
 

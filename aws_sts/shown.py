@@ -1,0 +1,36 @@
+"""How a config value or path shows in a message: shortened, escaped, never with what may be a password."""
+
+from __future__ import annotations
+
+import json
+
+MAX_SHOWN = 60  # the most of a value an error message echoes
+
+
+def shown(value: object, limit: int = MAX_SHOWN) -> str:
+    """A value as a message may echo it: escaped like repr, at most `limit` characters, never with an '@'."""
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, float) or (isinstance(value, int) and abs(value) < 10 ** 18):
+        return repr(value)
+    if not isinstance(value, str):
+        return {int: "a very large number", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    if "@" in value:  # user:password@host, or a password pasted by mistake
+        return "a value with '@' (not shown: it may hold a password)"
+    text = value[:limit]
+    while len(repr(text)) > limit + 2:  # escapes count too
+        text = text[:-1]
+    return repr(text) + ("…" if len(text) < len(value) else "")
+
+
+def where(path: object) -> str:
+    """The config path as messages show it: the end of a long one, escaped when it holds odd characters."""
+    text = str(path)
+    if len(text) > 120:
+        text = "…" + text[-119:]
+    return text if text.isprintable() else repr(text)
+
+
+def names(names: list) -> str:
+    listed = [name if len(name) <= 24 else name[:23] + "…" for name in names[:5]]
+    return ", ".join(listed) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
