@@ -56,6 +56,7 @@ RUN python3 -m venv "$VIRTUAL_ENV" \
 
 COPY README.md /tmp/aws-sts/README.md
 COPY aws_sts /tmp/aws-sts/aws_sts
+COPY bin/aws-sts /tmp/aws-sts/bin/aws-sts
 RUN pip install --no-cache-dir --no-deps /tmp/aws-sts \
  && rm -rf /tmp/aws-sts \
  && aws-sts --version

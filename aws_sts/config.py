@@ -13,9 +13,8 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass
+from collections import namedtuple
 from pathlib import Path
-from typing import Callable, Mapping, Optional
 
 from aws_sts import providers, urls
 from aws_sts.errors import ConfigError
@@ -37,32 +36,35 @@ MAX_NAME = 48
 MAX_WARNINGS = 3
 TIMEOUT_RANGE = (1, 3600)
 # us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
+TYPE_CHECKING = False  # not from typing: it costs ~2 ms at start-up
+if TYPE_CHECKING:
+    from typing import Callable, Mapping, Optional  # noqa: F401
+
 _REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]{1,12}){1,3}-[0-9]{1,2}")
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{12}")
 _NAME_PUNCTUATION = "-_.+=@,"
 
 
-@dataclass(frozen=True)
-class Account:
-    name: str
-    number: str
-    idp_entry_url: str
-    has_own_entry_url: bool  # decides the second hop (flow.needs_second_hop)
+# Frozen records as named tuples, not dataclasses: importing dataclasses costs ~7 ms (it imports inspect),
+# and this module is on the path of runs that must answer in a few tens of milliseconds (the still-valid
+# skip, the credential_process cache).
+class Account(namedtuple("Account", "name number idp_entry_url has_own_entry_url")):
+    """name, number (12 digits), idp_entry_url, has_own_entry_url (decides the second hop:
+    flow.needs_second_hop)."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Config:
-    path: Path
-    credentials_path: Path
-    output_format: Optional[str]
-    region: Optional[str]
-    provider: str
-    idp_entry_url: Optional[str]
-    default_account: str
-    accounts: Mapping[str, Account]
-    browser_path: Optional[str] = None
-    timeout_seconds: float = 120.0
-    remember_session: bool = True  # keep the IdP's session cookies between runs (aws_sts.idp_session)
+_CONFIG_FIELDS = ("path credentials_path output_format region provider idp_entry_url default_account accounts "
+                  "browser_path timeout_seconds remember_session")
+
+
+class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True))):
+    """path and credentials_path (Path), output_format, region, provider, idp_entry_url (str or None),
+    default_account, accounts (name -> Account), browser_path (None), timeout_seconds (120.0),
+    remember_session (True: keep the IdP's session cookies between runs, aws_sts.idp_session)."""
+
+    __slots__ = ()
 
     def account(self, name: Optional[str]) -> Account:
         return self.accounts[name or self.default_account]

@@ -11,6 +11,8 @@ asks for what is missing and prints; another front end could do the same with it
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
@@ -45,6 +47,7 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
     is the browser's, started with the same cookies. The session is stored again after every sign-in that
     gave an assertion, and never after one that did not."""
     sts.preload(config.region, timeout=config.timeout_seconds)  # boto3 takes ~0.25 s: overlap it with the IdP
+    _import_in_background("filelock")  # credentials.write_profile's lock imports asyncio: ~15 ms after STS
     url, say = account.idp_entry_url, answers.prompts.say
     cookies = idp_session.load(url, warn=say) if config.remember_session else None
     b64 = None
@@ -66,6 +69,16 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
     if config.remember_session:
         _store_session(url, cookies, say)
     return assertion
+
+
+def _import_in_background(module: str) -> None:
+    def load():
+        try:
+            importlib.import_module(module)
+        except ImportError:  # the real import, later, reports it
+            pass
+
+    threading.Thread(target=load, name=f"preload-{module}", daemon=True).start()
 
 
 def _store_session(url: str, cookies: list, say: Callable[[str], None]) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import configparser
 import io
 import re
-from dataclasses import dataclass, field
 
 DEFAULT_SECTION = "DEFAULT"  # configparser's shared section: its keys show in every profile
 _SECTION = configparser.RawConfigParser.SECTCRE  # "[" + anything + the line's last "]"; the rest is ignored
@@ -35,18 +34,24 @@ class UnsafeEdit(Exception):
     """The edited text would not read back as intended (a safety net: should never happen)."""
 
 
-@dataclass
+# Plain classes, not dataclasses (which import inspect, ~7 ms): read_like_botocore() is on the still-valid
+# skip's path, which must answer in a few tens of milliseconds.
 class Key:
-    first: int  # index of the "key = value" line
-    end: int  # index after its last continuation line
-    indent: str  # the key line's leading whitespace
+    __slots__ = ("first", "end", "indent")
+
+    def __init__(self, first: int, end: int, indent: str):
+        self.first = first  # index of the "key = value" line
+        self.end = end  # index after its last continuation line
+        self.indent = indent  # the key line's leading whitespace
 
 
-@dataclass
 class Section:
-    header: int  # index of the header line
-    end: int  # index after the header, or after the last key's last continuation line
-    keys: dict[str, Key] = field(default_factory=dict)  # lower-cased names, as configparser keeps them
+    __slots__ = ("header", "end", "keys")
+
+    def __init__(self, header: int, end: int, keys: dict | None = None):
+        self.header = header  # index of the header line
+        self.end = end  # index after the header, or after the last key's last continuation line
+        self.keys: dict[str, Key] = {} if keys is None else keys  # lower-cased names, as configparser keeps them
 
 
 def split_lines(text: str) -> list[str]:

@@ -10,16 +10,15 @@ so tests and other front ends answer without a terminal. It does not print resul
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
-from typing import Optional, Sequence, TextIO
+from collections import namedtuple
 
 from aws_sts.errors import NoTtyError
 
+TYPE_CHECKING = False  # not from typing, nor dataclasses: every run imports this module, the fastest ones too
+if TYPE_CHECKING:
+    from typing import Optional, Sequence, TextIO
 
-@dataclass(frozen=True)
-class Choice:
-    title: str
-    value: object
+Choice = namedtuple("Choice", "title value")  # one line of a select(): what is shown, what is returned
 
 
 class Prompts:

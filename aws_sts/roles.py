@@ -7,12 +7,19 @@ an error that lists the choices, so a script never gets credentials for the wron
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
 
+from aws_sts.arns import ROLE_ARN
 from aws_sts.config import Account, Config
 from aws_sts.errors import RoleChoiceError
-from aws_sts.prompts import Choice, Prompts
-from aws_sts.saml import ROLE_ARN, Role
+
+# Annotations only: the still-valid skip uses account_number() and must not pay for typing, the prompts or
+# the SAML parser.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Sequence
+
+    from aws_sts.prompts import Prompts
+    from aws_sts.saml import Role
 
 
 def label(role: Role, config: Config) -> str:
@@ -103,6 +110,8 @@ def choose_role(
     if len(own) == 1:
         return own[0]
     offered = own + [r for r in roles if r.account_id != account.number]
+    from aws_sts.prompts import Choice
+
     return prompts.select(
         "Choose a role:",
         [Choice(picker_title(r, config), r) for r in offered],

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 from typing import Optional
 
+from aws_sts.arns import PROVIDER_ARN, ROLE_ARN
 from aws_sts.errors import SamlError
 
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
@@ -34,10 +34,6 @@ MIN_DURATION, MAX_DURATION = 900, 43200
 # refusing it before decoding keeps time and memory bounded (a 50 MB paste fails at once, not after seconds).
 MAX_BASE64_CHARS = 16 * 1024 * 1024
 
-# ASCII only: \d and \w would let Arabic-Indic digits or other letters into an account number or a role
-# name, which later becomes part of a profile name in the credentials file. The characters are IAM's.
-ROLE_ARN = re.compile(r"arn:(aws|aws-us-gov|aws-cn):iam::([0-9]{12}):role/((?:[\w+=,.@/-]*/)?[\w+=,.@-]+)", re.ASCII)
-PROVIDER_ARN = re.compile(r"arn:(aws|aws-us-gov|aws-cn):iam::([0-9]{12}):saml-provider/([\w.-]+)", re.ASCII)
 _BASE64_WHITESPACE = str.maketrans("", "", " \t\r\n")  # IdPs may wrap base64 lines; nothing else is allowed
 
 

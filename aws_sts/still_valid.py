@@ -3,35 +3,36 @@
 Decided before anything heavy is imported (no browser, no boto3): the profile is known before the sign-in
 when --profile names it or --role names the role (its default name is <account>-<role>), and the profile
 records the role it holds as x_principal_arn. Only a sure match skips; anything else signs in as usual.
+The whole decision must cost a few times `python -c pass` (benchmarks/bench.py): no dataclasses, no typing,
+no strptime (each costs milliseconds to import), here or in what this imports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections import namedtuple
 from datetime import datetime, timedelta, timezone
-from typing import Optional
 
 from aws_sts import credentials
+from aws_sts.arns import ROLE_ARN
 from aws_sts.config import Account, Config
-from aws_sts.saml import ROLE_ARN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 MARGIN = timedelta(minutes=10)  # credentials closer than this to their end are renewed
 SECRETS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
 
 
-@dataclass(frozen=True)
-class Held:
-    profile: str
-    role_arn: str
-    expires: datetime  # timezone-aware (UTC)
+# credentials.EXPIRES_FORMAT, read without datetime.strptime (its _strptime module costs ~1.5 ms).
+_EXPIRES = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z", re.ASCII)
 
-
-@dataclass(frozen=True)
-class _Target:
-    profile: str
-    account_number: str  # the account the written role would be in
-    role: Optional[str] = None  # its name, or PATH/NAME; None: any role of the account (--profile alone)
-    arn: Optional[str] = None  # --role ARN without a second hop: exactly this role
+# profile, role_arn, expires (timezone-aware, UTC)
+Held = namedtuple("Held", "profile role_arn expires")
+# profile; account_number: the account the written role would be in; role: its name, or PATH/NAME, None for
+# any role of the account (--profile alone); arn: --role ARN without a second hop, exactly this role.
+_Target = namedtuple("_Target", "profile account_number role arn", defaults=(None, None))
 
 
 def held(config: Config, account: Account, profile: Optional[str], wanted_role: Optional[str],
@@ -46,14 +47,20 @@ def held(config: Config, account: Account, profile: Optional[str], wanted_role: 
     principal = values.get("x_principal_arn", "")
     if not ROLE_ARN.fullmatch(principal) or not _same_role(principal, target):
         return None
-    try:
-        expires = datetime.strptime(values.get("x_security_token_expires", ""), credentials.EXPIRES_FORMAT)
-    except ValueError:
+    expires = _expires(values.get("x_security_token_expires", ""))
+    if expires is None:
         return None
-    expires = expires.replace(tzinfo=timezone.utc)
     if expires - MARGIN <= (now or datetime.now(timezone.utc)):
         return None
     return Held(target.profile, principal, expires)
+
+
+def _expires(text: str) -> Optional[datetime]:
+    found = _EXPIRES.fullmatch(text.strip())
+    try:
+        return datetime(*map(int, found.groups()), tzinfo=timezone.utc) if found else None
+    except ValueError:  # 2026-02-30T25:00:00Z
+        return None
 
 
 def _same_role(principal: str, target: _Target) -> bool:

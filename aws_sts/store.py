@@ -11,7 +11,6 @@ import os
 import pathlib
 import re
 import stat
-import tempfile
 import time
 
 FOLDER_MODE = 0o700
@@ -45,13 +44,14 @@ def folder(*parts: str) -> pathlib.Path:
     if not home.is_dir():
         raise NotADirectoryError(f"the home folder {home} does not exist")  # never create HOME itself
     path = root().joinpath(*parts)
-    _make_folders(path)
+    make_folders(path)
     if not path.is_dir():
         raise NotADirectoryError(f"{path} is not a folder")
     return path
 
 
-def _make_folders(path: pathlib.Path) -> None:
+def make_folders(path: pathlib.Path) -> None:
+    """Create `path` and any missing parents 0700 (like ~/.aws); leave existing ones alone."""
     missing = []
     while not os.path.lexists(path):
         missing.append(path)
@@ -68,6 +68,8 @@ def write_private(path, data: bytes) -> None:
     """Replace `path` with `data`, mode 0600, atomically: readers see the old file or the new one, never a
     part, and no temp file stays behind whatever goes wrong (KeyboardInterrupt included). A symlink at
     `path` is replaced by the file, never written through. The folder must exist (see folder())."""
+    import tempfile  # here, not at the top: start-up time (it imports random, hashlib, shutil)
+
     path = pathlib.Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -4,17 +4,20 @@ A provider turns a LoginRequest into the base64 SAMLResponse its IdP posts to AW
 of the session it leaves), and can end that session. Adding one is a module (or package) with a class that
 has the members of Provider, plus one line in PROVIDERS.
 
-This module stays light: config.py imports names() from it to check "provider", and `aws-sts --version`
-must not load Playwright, so a provider's module is imported only when get_provider() asks for it.
+This module stays light: config.py imports names() from it to check "provider", and runs that must answer in
+milliseconds (`--version`, the still-valid skip) must not load Playwright, so a provider's module is imported
+only when get_provider() asks for it, and nothing here imports dataclasses or typing (~10 ms together).
 """
 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
-from typing import Optional, Protocol
 
-from aws_sts.prompts import Prompts
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+    from aws_sts.prompts import Prompts
 
 # Config name -> "module:class". The only list of providers.
 PROVIDERS = {
@@ -59,14 +62,17 @@ class Answers:
         return [s for s in (self._password, self.otp, *self._typed) if s]
 
 
-@dataclass
 class LoginRequest:
-    entry_url: str
-    answers: Answers
-    timeout: float = 120.0
-    debug: bool = False
-    browser_path: Optional[str] = None
-    cookies: Optional[list] = field(default=None, repr=False)  # a stored IdP session to start with
+    """What a provider's login() gets: the entry URL, the Answers, the overall timeout, --debug, the browser
+    to use, and the cookies of a stored IdP session to start with (None: a fresh browser)."""
+
+    def __init__(self, entry_url: str, answers: Answers, timeout: float = 120.0, debug: bool = False,
+                 browser_path: Optional[str] = None, cookies: Optional[list] = None):
+        self.entry_url, self.answers, self.timeout = entry_url, answers, timeout
+        self.debug, self.browser_path, self.cookies = debug, browser_path, cookies
+
+    def __repr__(self) -> str:  # the cookies are a bearer secret
+        return f"LoginRequest(entry_url={self.entry_url!r}, answers={self.answers!r}, timeout={self.timeout!r})"
 
     @property
     def prompts(self) -> Prompts:
@@ -77,16 +83,18 @@ class LoginRequest:
         return self.answers.otp
 
 
-@dataclass
 class Login:
     """What a sign-in gives: the SAMLResponse exactly as the IdP posted it (base64), and the browser's
     cookies afterwards (all of them: aws_sts.idp_session keeps only the IdP's)."""
 
-    saml_response: str = field(repr=False)
-    cookies: list = field(default_factory=list, repr=False)
+    def __init__(self, saml_response: str, cookies: Optional[list] = None):
+        self.saml_response, self.cookies = saml_response, list(cookies or [])
+
+    def __repr__(self) -> str:  # both are secrets
+        return f"Login({len(self.cookies)} cookies)"
 
 
-class Provider(Protocol):
+class Provider:  # the interface (a typing.Protocol in spirit: providers need not inherit from it)
     name: str  # the IdP's name as messages show it, e.g. "Okta"
     config_keys: frozenset  # config.json keys this provider accepts beyond the common ones
 

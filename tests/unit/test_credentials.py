@@ -287,7 +287,9 @@ def test_permission_denied(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(credentials.tempfile, "mkstemp", refuse)
+    import tempfile  # credentials imports it where it writes (start-up time), so patch the module itself
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
     with pytest.raises(CredentialsFileError, match="Could not write"):
         write(path)
     assert path.read_text() == "[a]\n"
