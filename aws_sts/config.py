@@ -35,11 +35,11 @@ MAX_PATH = 2048
 MAX_NAME = 48
 MAX_WARNINGS = 3
 TIMEOUT_RANGE = (1, 3600)
-# us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
 TYPE_CHECKING = False  # not from typing: it costs ~2 ms at start-up
 if TYPE_CHECKING:
     from typing import Callable, Mapping, Optional  # noqa: F401
 
+# us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
 _REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]{1,12}){1,3}-[0-9]{1,2}")
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{12}")
 _NAME_PUNCTUATION = "-_.+=@,"
