@@ -46,14 +46,17 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
     other answer (the sign-in page of an ended session, a code page asking to step up, an interstitial)
     is the browser's, started with the same cookies. The session is stored again after every sign-in that
     gave an assertion, and never after one that did not."""
-    sts.preload(config.region, timeout=config.timeout_seconds)  # boto3 takes ~0.25 s: overlap it with the IdP
-    _import_in_background("filelock")  # credentials.write_profile's lock imports asyncio: ~15 ms after STS
+    def preload() -> None:  # boto3 and filelock (its asyncio) cost ~0.2 s of imports: overlap them with the IdP
+        sts.preload(config.region, timeout=config.timeout_seconds)
+        _import_in_background("filelock")
+
     url, say = account.idp_entry_url, answers.prompts.say
     cookies = idp_session.load(url, warn=say) if config.remember_session else None
     b64 = None
     if cookies:
         from aws_sts import saml_form
 
+        preload()  # the GET waits on the network
         fetched = saml_form.fetch(url, cookies, timeout=config.timeout_seconds)
         b64, cookies = fetched.saml_response, fetched.cookies
         if debug and not b64:
@@ -63,6 +66,9 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
         login = get_provider(config.provider).login(LoginRequest(
             entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
             browser_path=config.browser_path, cookies=cookies,
+            # Not before: these imports would hold the GIL while Playwright imports and starts its driver
+            # (measured: +0.15 s); once the page is loading, this thread mostly waits.
+            while_loading=None if cookies else preload,
         ))
         b64, cookies = login.saml_response, login.cookies
     assertion = saml.parse_assertion(b64)

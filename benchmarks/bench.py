@@ -54,7 +54,7 @@ def median_of(runs: int, command, env=None, warmup: int = 1) -> float:
 
 def run_times(engine: str, runs: int) -> dict:
     """Medians of a fresh sign-in, a run served by the stored session and a still-valid skip, on one org."""
-    times: dict = {"fresh": [], "stored": [], "skip": []}
+    times: dict = {"fresh": [], "bare": [], "stored": [], "skip": []}
     with running(engine) as (org, sts), tempfile.TemporaryDirectory() as home:
         info = describe(org, sts)
         Path(home, "config.json").write_text(json.dumps(info["config"]))
@@ -68,8 +68,17 @@ def run_times(engine: str, runs: int) -> dict:
             return timed([AWS_STS, "--username", info["username"], "--password", info["password"],
                           "--otp", totp_now(info["totp_secret"]), "--role", "Developer", "--force"], env)
 
-        for i in range(runs + 1):  # the first run of each kind warms the page cache
-            elapsed = fresh()
+        def bare() -> float:
+            org.reset()
+            return timed([sys.executable, str(ROOT / "benchmarks" / "bare_playwright.py"), info["idp_entry_url"],
+                          info["username"], info["password"], totp_now(info["totp_secret"])], env)
+
+        for i in range(runs + 1):  # the first run of each kind warms the page cache; interleaved: same load
+            if engine == "classic":  # the bare script knows the Classic pages only
+                elapsed = bare()
+                if i:
+                    times["bare"].append(elapsed)
+            elapsed = fresh()  # last: its stored session serves the runs below
             if i:
                 times["fresh"].append(elapsed)
         org.events.clear()
@@ -83,7 +92,7 @@ def run_times(engine: str, runs: int) -> dict:
             elapsed = timed([AWS_STS, "--role", "Developer"], env)  # the profile holds valid keys: skip
             if i:
                 times["skip"].append(elapsed)
-    return {kind: statistics.median(values) for kind, values in times.items()}
+    return {kind: statistics.median(values) for kind, values in times.items() if values}
 
 
 def main() -> None:
@@ -107,6 +116,9 @@ def main() -> None:
               f"ratio {medians['skip'] / baseline:.2f}  (budget <= 5)")
         print(f"{engine:<8} stored session (no browser)    median {medians['stored']:7.2f} s    (budget <= 0.6 s)")
         print(f"{engine:<8} fresh sign-in (password + TOTP) median {medians['fresh']:7.2f} s    (budget <= 1.1 s)")
+        if "bare" in medians:
+            print(f"{engine:<8} bare Playwright, same sign-in   median {medians['bare']:7.2f} s    "
+                  f"aws-sts / bare {medians['fresh'] / medians['bare']:.2f}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import importlib
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional
+    from typing import Callable, Optional
 
     from aws_sts.prompts import Prompts
 
@@ -64,12 +64,22 @@ class Answers:
 
 class LoginRequest:
     """What a provider's login() gets: the entry URL, the Answers, the overall timeout, --debug, the browser
-    to use, and the cookies of a stored IdP session to start with (None: a fresh browser)."""
+    to use, the cookies of a stored IdP session to start with (None: a fresh browser), and work of the
+    caller's to start once the entry URL has been requested (`while_loading`, called once at most)."""
 
     def __init__(self, entry_url: str, answers: Answers, timeout: float = 120.0, debug: bool = False,
-                 browser_path: Optional[str] = None, cookies: Optional[list] = None):
+                 browser_path: Optional[str] = None, cookies: Optional[list] = None,
+                 while_loading: Optional[Callable[[], None]] = None):
         self.entry_url, self.answers, self.timeout = entry_url, answers, timeout
         self.debug, self.browser_path, self.cookies = debug, browser_path, cookies
+        self._while_loading = while_loading
+
+    def page_requested(self) -> None:
+        """The provider asked for the entry URL: the browser now waits for the IdP and the caller's work
+        can run without slowing the browser's start (see aws_sts.flow.get_assertion)."""
+        work, self._while_loading = self._while_loading, None
+        if work:
+            work()
 
     def __repr__(self) -> str:  # the cookies are a bearer secret
         return f"LoginRequest(entry_url={self.entry_url!r}, answers={self.answers!r}, timeout={self.timeout!r})"

@@ -156,6 +156,7 @@ class Flow:
 
         try:
             response = self.page.goto(url, wait_until="commit", timeout=self.remaining_ms())
+            self.request.page_requested()
         except PlaywrightError as exc:
             reason = first_line(exc)
             raise AuthenticationError(

@@ -211,6 +211,22 @@ else
     else
         fail "credentials owned by $(stat -c %u:%g "$creds"), not by the owner of ~/.aws (1000:1000)"
     fi
+
+    # The stored IdP session lives in the mounted ~/.aws: a later container run asks for nothing.
+    sessions=("$home"/.aws/aws-sts/sessions/*.json)
+    if [[ -f "${sessions[0]}" ]] && [[ "$(stat -c %a:%u:%g "${sessions[0]}")" == 600:1000:1000 ]] &&
+        [[ "$(stat -c %a:%u:%g "$home/.aws/aws-sts")" == 700:1000:1000 ]]; then
+        pass "stored sign-in ${sessions[0]#"$home"/} is 0600 in a 0700 folder, both owned by 1000:1000"
+    else
+        fail "stored sign-in: $(stat -c '%n %a %u:%g' "$home/.aws/aws-sts" "${sessions[@]}" 2>&1 | tr '\n' ' ')"
+    fi
+    if HOME="$home" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman AWS_STS_ENGINE_OPTS="--network host" \
+        AWS_ENDPOINT_URL_STS="$sts_url" ./aws-sts.sh --profile "$profile-again" "${role_args[@]}" \
+        </dev/null >"$TMP/login-again.log" 2>&1 && grep -q "^\[$profile-again\]" "$creds"; then
+        pass "a later container run without username, password or code is served by the stored sign-in"
+    else
+        cat "$TMP/login-again.log"; fail "a later container run through the stored sign-in"
+    fi
 fi
 
 # ---------------------------------------------------------------- summary

@@ -52,11 +52,14 @@ class FakeProvider:
 
     def login(self, request):
         FakeProvider.requests.append(request)
+        if FakeProvider.on_login:
+            FakeProvider.on_login(request)
         if FakeProvider.error:
             raise FakeProvider.error
         return providers.Login(FakeProvider.saml, FakeProvider.cookies)
 
     cookies: list = []  # the browser's cookies after the sign-in, as login reports them
+    on_login = None  # called with the request, when set
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -81,6 +84,7 @@ def fake(fake_provider_and_sts):
     FakeProvider.requests.clear()
     FakeProvider.error = None
     FakeProvider.cookies = []
+    FakeProvider.on_login = None
     FakeProvider.saml = assertion(ALL_ROLES)
     return server
 
@@ -152,6 +156,23 @@ def test_what_is_missing_is_asked_only_when_a_page_asks(fake, cfg):
     assert given.secrets() == []
     with pytest.raises(NoTtyError, match="--password"):
         given.password()
+
+
+def test_boto3_is_preloaded_only_once_the_browser_has_asked_for_the_page(fake, cfg, monkeypatch):
+    """Imports in a thread hold the GIL: started before Playwright has imported and started its driver, they
+    slowed a fresh sign-in by ~0.15 s. So the preload waits for the provider's page_requested()."""
+    events = []
+    monkeypatch.setattr(sts, "preload", lambda *a, **k: events.append("preload"))
+
+    def login(request):
+        events.append("login")
+        request.page_requested()
+        request.page_requested()  # once at most
+        events.append("page requested")
+
+    FakeProvider.on_login = login
+    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+    assert events == ["login", "preload", "page requested"]
 
 
 IDP_COOKIE = {"name": "sid", "value": "102session-cookie-value", "domain": "idp.example.com", "path": "/",
