@@ -7,7 +7,7 @@
 #   AWS_STS_IMAGE        image to run (default below: organisations set it to their published image)
 #   AWS_STS_ENGINE       docker or podman (default: docker when found, else podman)
 #   AWS_STS_ENGINE_OPTS  extra options for `<engine> run`, split on spaces, e.g. "--network host"
-# Passed into the container when set: AWS_STS_* (e.g. AWS_STS_USERNAME, AWS_STS_PASSWORD),
+# Passed into the container when set: AWS_STS_* (e.g. AWS_STS_USERNAME, AWS_STS_PASSWORD, AWS_STS_TOTP_SECRET),
 # AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS.
 set -euo pipefail
 
@@ -37,8 +37,10 @@ if [[ ! -d "$aws_dir" ]]; then
 fi
 
 run=(run --rm -i)
-# A terminal only when there is one: prompts need it, pipes and CI must not ask for it.
-if [[ -t 0 ]]; then
+# A terminal only when stdin and stdout are both terminals: prompts need it, pipes and CI must not ask for
+# it, and the AWS CLI runs a credential_process with a terminal as stdin but a pipe as stdout (with -t,
+# the container's stderr would be mixed into the JSON on stdout).
+if [[ -t 0 && -t 1 ]]; then
     run+=(-t)
 fi
 run+=(-v "$aws_dir:/root/.aws")

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 DESCRIPTION = "Sign in to your SSO provider (Okta) and write short-lived AWS credentials to a profile."
 EPILOG = (
-    "Environment: AWS_STS_USERNAME, AWS_STS_PASSWORD (instead of --username/--password), AWS_STS_CONFIG "
+    "Environment: AWS_STS_USERNAME, AWS_STS_PASSWORD (instead of --username/--password), AWS_STS_TOTP_SECRET "
+    "(base32 secret: codes are made from it when the IdP asks for one), AWS_STS_CONFIG "
     "(config file), AWS_STS_BROWSER_PATH (Chromium to use), AWS_SHARED_CREDENTIALS_FILE (credentials file), "
     "AWS_ENDPOINT_URL_STS (STS endpoint). Exit codes: 0 done, 1 authentication or AWS failure, "
     "2 usage or configuration error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
@@ -47,8 +48,17 @@ def build_parser(accounts: Optional[Sequence[str]] = None,
     parser.add_argument("--profile", help="profile to write (default: <account>-<role name>)")
     parser.add_argument("--config", metavar="FILE", help="config file (default: $AWS_STS_CONFIG, ./config.json, "
                                                          "~/.config/aws-sts/config.json, /etc/aws-sts/config.json)")
+    parser.add_argument("--format", choices=["credentials", "env", "process"], default="credentials",
+                        help="credentials: write the profile (default); env: print `export` lines for eval; "
+                             "process: print the JSON of an AWS credential_process (answered from a cache while "
+                             "valid); env and process write no profile")
+    parser.add_argument("--all-roles", action="store_true",
+                        help="assume every role of the sign-in, each into its own profile <account>-<role>")
+    parser.add_argument("--list-roles", action="store_true",
+                        help="print every role of the sign-in (account, role name, role ARN) and assume none")
     parser.add_argument("--force", action="store_true",
-                        help="sign in even when the profile still holds valid credentials for the role")
+                        help="sign in even when the profile (or the credential_process cache) still holds valid "
+                             "credentials for the role")
     parser.add_argument("--logout", action="store_true",
                         help="end the stored sign-in at the IdP and forget it (the credentials file is left alone)")
     parser.add_argument("--debug", action="store_true",
@@ -79,6 +89,13 @@ def parse_args(argv: Sequence[str]):
     args = parser.parse_args(argv)
     if error:
         raise error
+    together = [flag for flag, given in (("--logout", args.logout), ("--list-roles", args.list_roles),
+                                         ("--all-roles", args.all_roles)) if given]
+    if len(together) > 1:
+        parser.error(f"{' and '.join(together)} cannot be used together")
+    if (args.all_roles or args.list_roles) and (args.role or args.profile or args.format != "credentials"):
+        parser.error(f"{together[0]} cannot be used with --role, --profile or --format "
+                     "(every role goes to its own profile <account>-<role>)")
     return args, cfg
 
 
@@ -179,29 +196,67 @@ def run(argv: Sequence[str]) -> int:
     args, cfg = parse_args(argv)
     from aws_sts.prompts import Prompts
 
-    prompts = Prompts()
     account = cfg.account(args.account)
+    process = args.format == "process"
     if args.logout:
-        return log_out(cfg, [account] if args.account else list(cfg.accounts.values()), prompts)
-    if not args.force:
+        return log_out(cfg, [account] if args.account else list(cfg.accounts.values()), Prompts())
+    if process and not args.force:
+        from aws_sts import cache
+
+        cached = cache.lookup(cfg, account, args.role)
+        if cached:  # the AWS CLI asks often: no browser, no boto3
+            return _print_process(cached)
+    elif args.format == "credentials" and not args.force and not (args.all_roles or args.list_roles):
         from aws_sts import still_valid
 
         found = still_valid.held(cfg, account, args.profile, args.role)
         if found:  # nothing to do: no browser, no boto3
             print(still_valid.describe(found))
             return EXIT_OK
+    if process:  # below the cache: one caller signs in under its lock, questions on /dev/tty
+        from aws_sts import cache
+
+        return cache.refresh_and_answer(args, cfg, account, sign_in_and_emit, _print_process)
+    return sign_in_and_emit(args, cfg, account, Prompts())
+
+
+def sign_in_and_emit(args, cfg, account, prompts) -> int:
     from aws_sts import flow
 
-    flow.check_before_sign_in(cfg, args.profile, args.role)
+    flow.check_before_sign_in(cfg, args.profile if args.format == "credentials" else None, args.role,
+                              writes=args.format == "credentials" and not args.list_roles)
     answers = flow.Answers(prompts, username=args.username or os.environ.get("AWS_STS_USERNAME"),  # 1
-                           password=args.password or os.environ.get("AWS_STS_PASSWORD"), otp=args.otp)
+                           password=args.password or os.environ.get("AWS_STS_PASSWORD"), otp=args.otp,
+                           totp_secret=os.environ.get("AWS_STS_TOTP_SECRET") or None)
     say_signing_in(account, answers, args.debug, prompts)
     assertion = flow.get_assertion(cfg, account, answers, debug=args.debug)         # 2-5
+    if args.list_roles or args.all_roles:
+        from aws_sts import many_roles
+
+        return many_roles.run(args, cfg, assertion, prompts, _write_holding_signals)
     role = flow.pick_role(assertion, args.role, cfg, account, prompts)              # 6
     issued = flow.get_credentials(assertion, role, cfg, account, say=prompts.say)   # 7
-    profile = args.profile or issued.default_profile                                # 8
+    if args.format == "env":                                                        # 8
+        from aws_sts.outputs import env_lines
+
+        sys.stdout.write(env_lines(issued.result.credentials, cfg.region))
+        prompts.say(f"Role: {issued.result.role_arn}; eval these lines to use it.")
+        return EXIT_OK
+    if args.format == "process":
+        from aws_sts import cache
+
+        cache.save(cfg, account, args.role, issued.result.credentials, issued.result.role_arn)
+        return _print_process(issued.result.credentials)
+    profile = args.profile or issued.default_profile
     path = _write_holding_signals(lambda: flow.emit_profile(cfg, profile, issued))
     print_stored(path, profile, issued)
+    return EXIT_OK
+
+
+def _print_process(creds) -> int:
+    from aws_sts.outputs import process_json
+
+    print(process_json(creds))
     return EXIT_OK
 
 

@@ -65,12 +65,21 @@ def write_profile(path, profile: str, creds: TemporaryCredentials, *, region: st
 
     principal_arn: the role the credentials are for, kept as x_principal_arn (as saml2aws does), so that a
     later run for the same role can tell the profile still holds valid credentials for it."""
+    return write_profiles(path, [(profile, creds, principal_arn)], region=region, output=output)
+
+
+def write_profiles(path, profiles: list, *, region: str | None, output: str | None) -> pathlib.Path:
+    """Write/replace every (profile, creds, principal_arn) of `profiles` in one locked, atomic rewrite: all of
+    them or, on any error, none. Returns the real path written."""
     from filelock import FileLock, Timeout  # imported here to keep `aws-sts --help` fast
 
-    check_profile_name(profile)
-    values = _profile_values(creds, region=region, output=output)
-    if principal_arn is not None:
-        values.append(("x_principal_arn", _one_line("x_principal_arn", principal_arn)))
+    edits = []
+    for profile, creds, principal_arn in profiles:
+        check_profile_name(profile)
+        values = _profile_values(creds, region=region, output=output)
+        if principal_arn is not None:
+            values.append(("x_principal_arn", _one_line("x_principal_arn", principal_arn)))
+        edits.append((profile, values))
     real, shown = _paths(path)
     try:
         store.make_folders(real.parent)
@@ -78,8 +87,9 @@ def write_profile(path, profile: str, creds: TemporaryCredentials, *, region: st
         with FileLock(str(lock), timeout=LOCK_TIMEOUT, mode=0o600):
             _remove_leftovers(real)
             text = _decode(_read(real, shown) or b"", shown)
-            new_text = _new_text(text, profile, values, shown)
-            _atomic_write(real, new_text.encode("utf-8"))
+            for profile, values in edits:
+                text = _new_text(text, profile, values, shown)
+            _atomic_write(real, text.encode("utf-8"))
     except Timeout:
         raise CredentialsFileError(f"{shown} is locked by another process ({lock}); "
                                    "try again in a moment.") from None
@@ -128,11 +138,6 @@ def preflight(path, profile: str | None = None) -> None:
         raise CredentialsFileError(f"Cannot write {shown}: {problem}.\n"
                                    "Fix that, or point AWS_SHARED_CREDENTIALS_FILE at another file.")
     # The lock goes to ~/.aws/aws-sts/locks when that can be made, else into the folder just checked.
-
-
-def check_file(path) -> None:
-    """The former name of preflight(path) (no profile name to check)."""
-    preflight(path)
 
 
 def _paths(path) -> tuple[pathlib.Path, str]:

@@ -158,8 +158,11 @@ def emit_profile(config: Config, profile: str, issued: Issued) -> Path:
                                      principal_arn=issued.result.role_arn)
 
 
-def check_before_sign_in(config: Config, profile: Optional[str], wanted_role: Optional[str]) -> None:
-    """Refuse now whatever would fail after the sign-in: nobody should approve a push for nothing."""
-    credentials.preflight(config.credentials_path, profile)
+def check_before_sign_in(config: Config, profile: Optional[str], wanted_role: Optional[str], *,
+                         writes: bool = True) -> None:
+    """Refuse now whatever would fail after the sign-in: nobody should approve a push for nothing.
+    writes: False when nothing goes to the credentials file (--format env|process, --list-roles)."""
+    if writes:
+        credentials.preflight(config.credentials_path, profile)
     if wanted_role:
         roles.check_wanted(wanted_role, config)

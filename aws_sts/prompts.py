@@ -22,9 +22,29 @@ Choice = namedtuple("Choice", "title value")  # one line of a select(): what is 
 
 
 class Prompts:
-    def __init__(self, interactive: Optional[bool] = None, out: TextIO = sys.stderr):
+    def __init__(self, interactive: Optional[bool] = None, out: TextIO = sys.stderr, terminal=None):
         self.interactive = sys.stdin.isatty() and out.isatty() if interactive is None else interactive
         self.out = out
+        self._terminal = terminal  # /dev/tty (read, write): the questions use it instead of stdin and stderr
+
+    @classmethod
+    def on_terminal(cls) -> "Prompts":
+        """For `--format process`: the AWS CLI captures stdout and stderr (and may leave stdin a terminal),
+        so questions go to the process's terminal, /dev/tty, when it has one; with none, every question is
+        the no-terminal error. Status lines still go to stderr."""
+        try:  # two files: a text file cannot be opened r+ on a terminal (not seekable)
+            terminal = (open("/dev/tty", encoding="utf-8"), open("/dev/tty", "w", encoding="utf-8"))  # noqa: SIM115
+        except OSError:  # no controlling terminal (ENXIO): a scheduler, a CI job, an IDE's AWS toolkit
+            return cls(interactive=False)
+        return cls(interactive=True, terminal=terminal)
+
+    def _io(self) -> dict:
+        if self._terminal is None:
+            return {}
+        from prompt_toolkit.input import create_input
+        from prompt_toolkit.output import create_output
+
+        return {"input": create_input(self._terminal[0]), "output": create_output(self._terminal[1])}
 
     def say(self, message: str) -> None:
         """A status line for the user (stderr, so stdout stays clean for the result)."""
@@ -38,14 +58,14 @@ class Prompts:
         self._need_tty(what, how)
         import questionary
 
-        answer = _ask(questionary.text(message, validate=lambda v: bool(v.strip()) or "Required"))
+        answer = _ask(questionary.text(message, validate=lambda v: bool(v.strip()) or "Required", **self._io()))
         return answer.strip()
 
     def password(self, message: str, *, what: str, how: str) -> str:
         self._need_tty(what, how)
         import questionary
 
-        return _ask(questionary.password(message, validate=lambda v: bool(v) or "Required"))
+        return _ask(questionary.password(message, validate=lambda v: bool(v) or "Required", **self._io()))
 
     def code(self, message: str, *, what: str, how: str, allow_empty: bool = False) -> str:
         """A one-time code: digits only; empty allowed when Enter has a meaning (e.g. send a push)."""
@@ -58,14 +78,14 @@ class Prompts:
                 return allow_empty or "Required"
             return value.isdigit() or "Digits only"
 
-        return _ask(questionary.text(message, validate=valid)).strip()
+        return _ask(questionary.text(message, validate=valid, **self._io())).strip()
 
     def select(self, message: str, choices: Sequence[Choice], *, what: str, how: str) -> object:
         self._need_tty(what, how)
         import questionary
 
         return _ask(questionary.select(
-            message, choices=[questionary.Choice(c.title, value=c.value) for c in choices]
+            message, choices=[questionary.Choice(c.title, value=c.value) for c in choices], **self._io()
         ))
 
 

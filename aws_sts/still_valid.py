@@ -47,7 +47,7 @@ def held(config: Config, account: Account, profile: Optional[str], wanted_role: 
     principal = values.get("x_principal_arn", "")
     if not ROLE_ARN.fullmatch(principal) or not _same_role(principal, target):
         return None
-    expires = _expires(values.get("x_security_token_expires", ""))
+    expires = parse_expires(values.get("x_security_token_expires", ""))
     if expires is None:
         return None
     if expires - MARGIN <= (now or datetime.now(timezone.utc)):
@@ -55,7 +55,7 @@ def held(config: Config, account: Account, profile: Optional[str], wanted_role: 
     return Held(target.profile, principal, expires)
 
 
-def _expires(text: str) -> Optional[datetime]:
+def parse_expires(text: str) -> Optional[datetime]:
     found = _EXPIRES.fullmatch(text.strip())
     try:
         return datetime(*map(int, found.groups()), tzinfo=timezone.utc) if found else None

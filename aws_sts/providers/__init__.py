@@ -30,10 +30,14 @@ class Answers:
     page asks for it, so that a run served by a live IdP session asks nothing at all."""
 
     def __init__(self, prompts: Prompts, username: Optional[str] = None, password: Optional[str] = None,
-                 otp: Optional[str] = None):
+                 otp: Optional[str] = None, totp_secret: Optional[str] = None):
         self.prompts = prompts
         self._username, self._password, self.otp = username, password, otp
-        self._typed: list = []  # codes typed at a prompt (scrubbed from artifacts like the password)
+        self._typed: list = []  # codes typed at a prompt or made (scrubbed from artifacts like the password)
+        self._totp = _totp(totp_secret) if totp_secret else None
+        self._totp_secret = totp_secret
+        self._last_step = None  # the 30 s step of the last code made from the secret
+        self._made: list = []  # the codes made from it
 
     def __repr__(self) -> str:  # keep secrets out of tracebacks
         return f"Answers(username={self._username!r})"
@@ -57,9 +61,51 @@ class Answers:
     def remember_typed(self, secret: str) -> None:
         self._typed.append(secret)
 
+    @property
+    def makes_codes(self) -> bool:
+        """Whether codes come from a TOTP secret (AWS_STS_TOTP_SECRET) when the IdP asks for one."""
+        return self._totp is not None
+
+    def can_make_code(self) -> bool:
+        """A first code, or one more after a refusal (the IdP refuses a code it has already seen, e.g. one an
+        earlier run used seconds ago; the next 30 s step gives a new one). Two refused: the secret is wrong."""
+        return self._totp is not None and len(self._made) < 2
+
+    def made_code(self) -> str:
+        """A code from the TOTP secret; after the first, waits for the next time step (at most 30 s) so that
+        the code is a new one. Call only when can_make_code()."""
+        import time
+
+        step = self._totp.interval
+        if self._last_step is not None:
+            time.sleep(max(0.0, (self._last_step + 1) * step - time.time()))
+        now = time.time()
+        self._last_step = int(now // step)
+        code = self._totp.at(now)
+        self._made.append(code)
+        return code
+
     def secrets(self) -> list:
         """The secrets known so far (never asks)."""
-        return [s for s in (self._password, self.otp, *self._typed) if s]
+        return [s for s in (self._password, self.otp, self._totp_secret, *self._typed, *self._made) if s]
+
+
+def _totp(secret: str):
+    """pyotp's TOTP for a base32 secret (spaces and case as authenticator apps show them are fine)."""
+    import binascii
+
+    import pyotp
+
+    from aws_sts.errors import UsageError
+
+    cleaned = "".join(secret.split()).upper()
+    try:
+        totp = pyotp.TOTP(cleaned)
+        totp.now()  # decodes the secret
+    except (binascii.Error, ValueError, TypeError):
+        raise UsageError("AWS_STS_TOTP_SECRET is not a base32 secret (the key shown when the authenticator app "
+                         "was set up, e.g. JBSW Y3DP EHPK 3PXP...).") from None
+    return totp
 
 
 class LoginRequest:
@@ -91,6 +137,11 @@ class LoginRequest:
     @property
     def otp(self) -> Optional[str]:
         return self.answers.otp
+
+    @property
+    def has_code(self) -> bool:
+        """A code can be given without asking: --otp, or AWS_STS_TOTP_SECRET."""
+        return bool(self.answers.otp) or self.answers.makes_codes
 
 
 class Login:

@@ -227,6 +227,28 @@ else
     else
         cat "$TMP/login-again.log"; fail "a later container run through the stored sign-in"
     fi
+
+    # --format process and env through the wrapper: stdout is a pipe, so no -t, and only the answer on it.
+    wrapper() {
+        HOME="$home" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman AWS_STS_ENGINE_OPTS="--network host" \
+            AWS_ENDPOINT_URL_STS="$sts_url" ./aws-sts.sh "$@" </dev/null 2>>"$TMP/formats.log"
+    }
+    if wrapper --format process "${role_args[@]}" >"$TMP/process.json" &&
+        "$PY" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(d["Version"] != 1 or not d["SessionToken"])' \
+            "$TMP/process.json"; then
+        pass "aws-sts.sh --format process prints the credential_process JSON alone"
+    else
+        cat "$TMP/formats.log" "$TMP/process.json"; fail "aws-sts.sh --format process"
+    fi
+    # shellcheck disable=SC2016 # expanded by the inner bash
+    use_env='eval "$1" && "$2" sts get-caller-identity --endpoint-url "$3" --output text'
+    if exports="$(wrapper --format env "${role_args[@]}")" &&
+        identity="$(env -i PATH="$PATH" HOME="$TMP" bash -c "$use_env" _ "$exports" "$VENV/bin/aws" "$sts_url" 2>&1)" &&
+        grep -q 'assumed-role' <<<"$identity"; then
+        pass "eval \"\$(aws-sts.sh --format env)\" gives the host AWS CLI working credentials"
+    else
+        cat "$TMP/formats.log"; fail "aws-sts.sh --format env: ${identity:-no output}"
+    fi
 fi
 
 # ---------------------------------------------------------------- summary

@@ -205,14 +205,14 @@ def test_parse_error_does_not_quote_the_line(tmp_path):
     assert "secretvalue" not in str(info.value)
 
 
-def test_check_file(tmp_path):
+def test_preflight_without_a_profile_checks_the_whole_file(tmp_path):
     path = tmp_path / "credentials"
-    credentials.check_file(path)  # missing is fine
+    credentials.preflight(path)  # missing is fine
     path.write_text("[a]\nx = 1\n")
-    credentials.check_file(path)
+    credentials.preflight(path)
     path.write_text("[a]\nx = 1\n[a]\n")
     with pytest.raises(CredentialsFileError, match="line 3"):
-        credentials.check_file(path)
+        credentials.preflight(path)
     assert path.read_text() == "[a]\nx = 1\n[a]\n"
 
 
@@ -521,7 +521,7 @@ def test_preflight_accepts_and_changes_nothing(tmp_path, user_home):
     credentials.preflight(user_home / ".aws" / "credentials", "dev")  # missing file and folder: fine
     (tmp_path / "credentials").write_text("[dev]\nx = 1\n")
     credentials.preflight(tmp_path / "credentials", "dev")
-    credentials.check_file(tmp_path / "credentials")
+    credentials.preflight(tmp_path / "credentials")
     assert _tree(user_home) == before and sorted(p.name for p in tmp_path.iterdir()) == ["credentials"]
 
 

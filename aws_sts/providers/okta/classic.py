@@ -57,7 +57,7 @@ def classic_push_and_code(flow: Flow, inline_form) -> None:
     page = flow.page
     push_form = page.locator("form.mfa-verify-push").first
     flow.claim(push_form, "classic:push")  # handled here, whichever way we go
-    if flow.request.otp:
+    if flow.request.has_code:
         code = next_code(flow)
     elif flow.prompts.interactive:
         code = next_code(flow, "Code from Okta Verify (press Enter to send a push instead):", allow_empty=True)

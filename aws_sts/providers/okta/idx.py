@@ -131,10 +131,11 @@ def select_authenticator(flow: Flow, form) -> None:
 
 
 def _choose(flow: Flow, rows):
-    """A code when one was given (--otp) or can be typed; else Okta Verify push; ask when several fit."""
+    """A code when one was given (--otp, AWS_STS_TOTP_SECRET) or can be typed; else Okta Verify push; ask when
+    several fit."""
     codes = [r for r in rows if r[0] == CODE] + [r for r in rows if r[0] == EITHER]
     pushes = [r for r in rows if r[0] == PUSH] + [r for r in rows if r[0] == EITHER]
-    if flow.request.otp:
+    if flow.request.has_code:
         fitting = codes or pushes
     elif flow.prompts.interactive:
         fitting = rows

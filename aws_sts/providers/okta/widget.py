@@ -15,16 +15,20 @@ ERROR_BOX = ".o-form-has-errors .okta-form-infobox-error"
 
 
 def next_code(flow: Flow, prompt="Verification code:", allow_empty: bool = False) -> str:
-    """--otp on the first try; later tries (and no --otp) ask, when there is a terminal.
+    """--otp on the first try; else a code made from AWS_STS_TOTP_SECRET (twice at most); else ask, when
+    there is a terminal.
 
     prompt: the question, or a function giving it (called only when there is something to ask)."""
     tries = flow.memory.get("code_tries", 0)
     flow.memory["code_tries"] = tries + 1
     if tries == 0 and flow.request.otp:
         return flow.request.otp
+    if flow.request.answers.can_make_code():
+        return flow.request.answers.made_code()
     if callable(prompt):
         prompt = prompt()
-    code = flow.prompts.code(prompt, what="A verification code", how="pass --otp CODE", allow_empty=allow_empty)
+    code = flow.prompts.code(prompt, what="A verification code", how="pass --otp CODE or set AWS_STS_TOTP_SECRET",
+                             allow_empty=allow_empty)
     flow.remember_secret(code)
     return code
 
@@ -34,6 +38,15 @@ def code_rejected(flow: Flow, message: str) -> None:
     # Okta's own text often ends with "Please try again."; we say what to do ourselves.
     message = re.sub(r"\s*(?:please\s+)?try again\W*$", "", message, flags=re.I).strip() or "Invalid code."
     tries = flow.memory.get("code_tries", 0)
+    answers = flow.request.answers
+    if answers.can_make_code():  # the IdP may have seen this code already (a run moments ago): the next one
+        flow.say(f"Okta: {message} Waiting for the next code from AWS_STS_TOTP_SECRET.")
+        return
+    if answers.makes_codes and not flow.prompts.interactive:
+        raise AuthenticationError(
+            f"Okta did not accept the codes made from AWS_STS_TOTP_SECRET: {message}\n"
+            "Check that it is the secret of the authenticator enrolled for this user, and this machine's clock."
+        )
     if not flow.prompts.interactive or tries >= MAX_CODE_TRIES:
         after = f" after {tries} tries" if tries > 1 else ""
         raise AuthenticationError(

@@ -1,0 +1,116 @@
+"""The credential_process cache: ~/.aws/aws-sts/cache/<key>.json (0600), one file per (config, account, role)
+that the command line names.
+
+The AWS CLI and SDKs run `credential_process` whenever they need credentials, often several at once, so:
+- lookup() answers from the file while the credentials have more than still_valid.MARGIN left, before
+  anything heavy is imported (no boto3, no Playwright; see benchmarks/bench.py);
+- refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
+  fresh file (one sign-in, one MFA, however many callers).
+The file's name is a short hash of the key and the file repeats the key in full: a hash collision can only
+make two keys share a file, never answer one with the other's credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from contextlib import contextmanager
+from datetime import datetime, timezone
+
+from aws_sts import store
+from aws_sts.credentials import TemporaryCredentials
+from aws_sts.still_valid import MARGIN, parse_expires
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Iterator, Optional
+
+    from aws_sts.config import Account, Config
+
+MAX_BYTES = 64 * 1024
+FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+
+
+def key_of(config: Config, account: Account, wanted_role: Optional[str]) -> list:
+    """What the command line names: the config file, the account (and where it signs in), the role."""
+    return [os.path.abspath(str(config.path)) if config.path else "", account.name, account.number,
+            account.idp_entry_url, (wanted_role or "").strip()]
+
+
+def path_of(key: list) -> "store.pathlib.Path":
+    text = json.dumps(key)
+    return store.root() / "cache" / f"{zlib.crc32(text.encode('utf-8')):08x}.json"
+
+
+def lookup(config: Config, account: Account, wanted_role: Optional[str],
+           now: Optional[datetime] = None) -> Optional[TemporaryCredentials]:
+    """The cached credentials for this key while they stay valid past MARGIN; None otherwise (missing, for
+    another key, unreadable, expiring): the caller then signs in, and a bad file is simply replaced."""
+    key = key_of(config, account, wanted_role)
+    try:
+        data = store.read_private(path_of(key), MAX_BYTES)
+        entry = json.loads(data) if data else None
+    except (store.StoreError, ValueError):
+        return None
+    if not isinstance(entry, dict) or entry.get("Key") != key:
+        return None
+    if not all(isinstance(entry.get(name), str) and entry[name] for name in FIELDS):
+        return None
+    expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
+    if expires is None or expires - MARGIN <= (now or datetime.now(timezone.utc)):
+        return None
+    return TemporaryCredentials(entry["AccessKeyId"], entry["SecretAccessKey"], entry["SessionToken"], expires)
+
+
+def save(config: Config, account: Account, wanted_role: Optional[str], creds: TemporaryCredentials,
+         role_arn: str) -> None:
+    key = key_of(config, account, wanted_role)
+    path = path_of(key)
+    store.folder("cache")
+    expiration = creds.expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    store.write_private(path, json.dumps({
+        "Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token, "Expiration": expiration,
+    }).encode("utf-8"))
+
+
+@contextmanager
+def refreshing(config: Config, account: Account, wanted_role: Optional[str],
+               wait_seconds: float) -> Iterator[Optional[TemporaryCredentials]]:
+    """Hold this key's lock; yields the cached credentials when another caller refreshed them while this one
+    waited (answer with those), else None (sign in, save(), then leave the block)."""
+    from filelock import FileLock, Timeout
+
+    from aws_sts.errors import AwsStsError
+
+    lock_path = path_of(key_of(config, account, wanted_role)).with_suffix(".lock")
+    store.folder("cache")
+    lock = FileLock(str(lock_path), timeout=wait_seconds, mode=0o600)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise AwsStsError(f"Another aws-sts has been signing in for these credentials for over {wait_seconds:.0f} s "
+                          "(waiting for an MFA?); finish that one, or run `aws-sts` once in a terminal.") from None
+    try:
+        yield lookup(config, account, wanted_role)
+    finally:
+        lock.release()
+
+
+def refresh_and_answer(args, config: Config, account: Account, sign_in, answer) -> int:
+    """--format process below the cache: one caller signs in under the cache's lock (`sign_in(args, config,
+    account, prompts)`, which saves to the cache), the others wait and `answer` from what it cached.
+    Questions go to /dev/tty: the AWS CLI captures stdout and stderr."""
+    from aws_sts.errors import AwsStsError, NoTtyError
+    from aws_sts.prompts import Prompts
+
+    with refreshing(config, account, args.role, wait_seconds=max(300.0, 2 * config.timeout_seconds)) as fresh:
+        if fresh and not args.force:
+            return answer(fresh)
+        try:
+            return sign_in(args, config, account, Prompts.on_terminal())
+        except NoTtyError as exc:
+            role = f" --role {args.role}" if args.role else ""
+            raise AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run `aws-sts{role}` "
+                              "once in a terminal; its stored sign-in then serves these calls.") from None

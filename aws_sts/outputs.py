@@ -1,0 +1,55 @@
+"""The ways credentials leave aws-sts besides the credentials file: shell `export` lines and the JSON the AWS
+CLI and SDKs read from a `credential_process`.
+
+Both are text for stdout and nothing else: status lines go to stderr (Prompts.say), so that
+`eval "$(aws-sts --format env)"` and the AWS CLI's credential_process read only what is meant for them.
+Light on purpose: the credential_process cache (aws_sts.cache) answers through process_json() without boto3.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timezone
+
+FORMATS = ("credentials", "env", "process")
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+    from aws_sts.credentials import TemporaryCredentials
+
+
+def iso_utc(when) -> str:
+    """ISO 8601 in UTC with a "Z", whole seconds: what credential_process and AWS_CREDENTIAL_EXPIRATION take."""
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def process_json(creds: TemporaryCredentials) -> str:
+    """The credential_process answer (Version 1), one line."""
+    return json.dumps({
+        "Version": 1,
+        "AccessKeyId": creds.access_key_id,
+        "SecretAccessKey": creds.secret_access_key,
+        "SessionToken": creds.session_token,
+        "Expiration": iso_utc(creds.expiration),
+    })
+
+
+def env_lines(creds: TemporaryCredentials, region: Optional[str]) -> str:
+    """POSIX `export NAME='value'` lines. Every value is single-quoted (a quote inside becomes '\\''), so
+    that whatever STS or the config holds, `eval` only ever assigns: nothing in it can run."""
+    values = [
+        ("AWS_ACCESS_KEY_ID", creds.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key),
+        ("AWS_SESSION_TOKEN", creds.session_token),
+        ("AWS_CREDENTIAL_EXPIRATION", iso_utc(creds.expiration)),
+    ]
+    if region:
+        values += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)]
+    return "".join(f"export {name}={shell_quote(value)}\n" for name, value in values)
+
+
+def shell_quote(value: str) -> str:
+    """Single quotes for any POSIX shell (shlex.quote leaves some values bare; this never does)."""
+    return "'" + value.replace("'", "'\\''") + "'"

@@ -1,0 +1,124 @@
+"""--format env|process text, the credential_process cache, several profiles in one write, and codes made
+from AWS_STS_TOTP_SECRET."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pyotp
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from aws_sts import cache, config, credentials, outputs
+from aws_sts.credentials import TemporaryCredentials
+from aws_sts.errors import CredentialsFileError, UsageError
+from aws_sts.prompts import Prompts
+from aws_sts.providers import Answers
+from tests.helpers import examples
+
+NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+CREDS = TemporaryCredentials("ASIAEXAMPLE", "secret/key+x", "token==", NOW + timedelta(hours=1))
+SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",))),
+                min_size=4, max_size=4), st.one_of(st.none(), st.text(min_size=1).filter(lambda t: "\0" not in t)))
+def test_env_lines_assign_exactly_the_values_in_bash_and_run_nothing(values, region):
+    """Whatever the values hold (quotes, $(...), backticks, newlines), eval only assigns them."""
+    creds = TemporaryCredentials(values[0], values[1], values[2], NOW)
+    text = outputs.env_lines(creds, region)
+    names = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] + (
+        ["AWS_REGION", "AWS_DEFAULT_REGION"] if region else [])
+    script = 'eval "$1"; for n in ' + " ".join(names) + '; do printf "%s\\0" "${!n}"; done'
+    done = subprocess.run(["bash", "-c", script, "_", text], capture_output=True, env={"PATH": "/usr/bin:/bin"},
+                          timeout=20)
+    assert done.returncode == 0 and done.stderr == b""
+    got = done.stdout.decode("utf-8", "surrogateescape").split("\0")[:-1]
+    assert got == values[:3] + ([region, region] if region else [])
+
+
+def test_process_json_is_the_credential_process_answer():
+    answer = json.loads(outputs.process_json(CREDS))
+    assert answer == {"Version": 1, "AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "secret/key+x",
+                      "SessionToken": "token==", "Expiration": "2026-12-04T13:00:00Z"}
+
+
+@pytest.fixture
+def cfg(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"region": "eu-west-1", "idpEntryUrl": "https://idp.example.com/app",
+                                "defaultAccount": "staging", "provider": "okta",
+                                "accounts": {"staging": "123456789012", "production": "210987654321"}}))
+    return config.load(str(path), environ={"HOME": str(tmp_path)})
+
+
+def test_the_cache_answers_its_own_key_only_while_valid(cfg, tmp_path):
+    staging, production = cfg.account("staging"), cfg.account("production")
+    cache.save(cfg, staging, "Developer", CREDS, "arn:aws:iam::123456789012:role/Developer")
+    [path] = (tmp_path / ".aws" / "aws-sts" / "cache").glob("*.json")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert cache.lookup(cfg, staging, "Developer", now=NOW) == CREDS
+    assert cache.lookup(cfg, staging, "Admin", now=NOW) is None
+    assert cache.lookup(cfg, production, "Developer", now=NOW) is None
+    assert cache.lookup(cfg, staging, None, now=NOW) is None
+    assert cache.lookup(cfg, staging, "Developer", now=NOW + timedelta(minutes=50, seconds=1)) is None  # < 10 min
+
+
+def test_a_file_for_another_key_under_the_same_name_is_not_served(cfg):
+    staging = cfg.account("staging")
+    cache.save(cfg, staging, "Developer", CREDS, "arn:aws:iam::123456789012:role/Developer")
+    path = cache.path_of(cache.key_of(cfg, staging, "Developer"))
+    entry = json.loads(path.read_text())
+    entry["Key"][-1] = "Admin"  # as if Admin's key had hashed to this name
+    path.write_text(json.dumps(entry))
+    assert cache.lookup(cfg, staging, "Developer", now=NOW) is None
+
+
+@pytest.mark.parametrize("content", [b"", b"{", b"[]", b'{"Key": 1}', b"\xff\xfe", b'{"Expiration": 5}'])
+def test_a_broken_cache_file_means_sign_in_again(cfg, content):
+    staging = cfg.account("staging")
+    cache.save(cfg, staging, None, CREDS, "arn")
+    cache.path_of(cache.key_of(cfg, staging, None)).write_bytes(content)
+    assert cache.lookup(cfg, staging, None, now=NOW) is None
+
+
+def test_several_profiles_in_one_write_all_or_none(tmp_path):
+    path = tmp_path / "credentials"
+    path.write_text("[keep]\nx = 1\n")
+    credentials.write_profiles(path, [("a-Dev", CREDS, "arn:a"), ("b-Dev", CREDS, "arn:b")], region=None,
+                               output=None)
+    assert credentials.read_profile(path, "a-Dev")["x_principal_arn"] == "arn:a"
+    assert credentials.read_profile(path, "b-Dev")["x_principal_arn"] == "arn:b"
+    before = path.read_bytes()
+    with pytest.raises(CredentialsFileError):
+        credentials.write_profiles(path, [("c-Dev", CREDS, "arn:c"), ("DEFAULT", CREDS, "arn:d")], region=None,
+                                   output=None)
+    assert path.read_bytes() == before
+
+
+def test_codes_are_made_from_the_secret_and_the_next_one_waits_for_the_next_step(monkeypatch):
+    import time
+
+    clock = [1_000_000_005.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "sleep", lambda s: clock.__setitem__(0, clock[0] + s))
+    answers = Answers(Prompts(interactive=False), totp_secret=SECRET.lower()[:16] + " " + SECRET[16:])
+    assert answers.makes_codes and answers.can_make_code()
+    first = answers.made_code()
+    assert first == pyotp.TOTP(SECRET).at(1_000_000_005)
+    second = answers.made_code()
+    assert clock[0] == 1_000_000_020.0 and second == pyotp.TOTP(SECRET).at(1_000_000_020)  # the next 30 s step
+    assert not answers.can_make_code()
+    assert {first, second, answers._totp_secret} <= set(answers.secrets())
+
+
+@pytest.mark.parametrize("secret", ["not base32 at all!", "0189", "===="])
+def test_a_secret_that_is_not_base32_is_a_usage_error_that_does_not_quote_it(secret):
+    with pytest.raises(UsageError, match="AWS_STS_TOTP_SECRET") as info:
+        Answers(Prompts(interactive=False), totp_secret=secret)
+    assert secret not in str(info.value)
