@@ -68,7 +68,9 @@ def save(config: Config, account: Account, wanted_role: Optional[str], creds: Te
     key = key_of(config, account, wanted_role)
     path = path_of(key)
     store.folder("cache")
-    expiration = creds.expiration.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    from aws_sts.outputs import iso_utc
+
+    expiration = iso_utc(creds.expiration)
     store.write_private(path, json.dumps({
         "Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
         "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token, "Expiration": expiration,
