@@ -8,7 +8,7 @@
 #   AWS_STS_ENGINE       docker or podman (default: docker when found, else podman)
 #   AWS_STS_ENGINE_OPTS  extra options for `<engine> run`, split on spaces, e.g. "--network host"
 # Passed into the container when set: AWS_STS_* (e.g. AWS_STS_USERNAME, AWS_STS_PASSWORD, AWS_STS_TOTP_SECRET),
-# AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS.
+# AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS; DISPLAY with the local X socket.
 set -euo pipefail
 
 IMAGE="${AWS_STS_IMAGE:-registry.example.com/aws-sts:latest}"
@@ -44,6 +44,14 @@ if [[ -t 0 && -t 1 ]]; then
     run+=(-t)
 fi
 run+=(-v "$aws_dir:/root/.aws")
+# Your X display, when there is a local one: a page aws-sts cannot answer (consent, CAPTCHA, a security key)
+# is then shown to you in a browser window instead of ending the run.
+if [[ -n "${DISPLAY:-}" && -d /tmp/.X11-unix ]]; then
+    run+=(-e DISPLAY -v /tmp/.X11-unix:/tmp/.X11-unix:ro)
+    if [[ -n "${XAUTHORITY:-}" && -f "$XAUTHORITY" ]]; then
+        run+=(-v "$XAUTHORITY:/tmp/.Xauthority:ro" -e XAUTHORITY=/tmp/.Xauthority)
+    fi
+fi
 
 # Names only (-e NAME): values such as AWS_STS_PASSWORD stay off the command line.
 while IFS= read -r name; do

@@ -88,6 +88,9 @@ class SamlCapture:
     saml_response: Optional[str] = field(default=None, repr=False)
     posted_elsewhere: Optional[str] = None  # scheme://host/path of such a POST (no query: it may hold tokens)
     elsewhere_response: Optional[str] = field(default=None, repr=False)  # kept only to scrub artifacts
+    # The last page the IdP served to a GET (a script may show another URL since, e.g. the widget's routes):
+    # a window for the user (engine.Flow.hand_off) can open it again with the same cookies.
+    document_url: Optional[str] = None
 
     def handle(self, route) -> None:
         request = route.request
@@ -99,6 +102,10 @@ class SamlCapture:
 
     def watch(self, request) -> None:
         """Every request of the page (an event, not an interception: it costs no round trip)."""
+        if request.method == "GET":
+            if request.is_navigation_request() and request.frame.parent_frame is None:
+                self.document_url = request.url
+            return
         if request.method != "POST" or SAML_ENDPOINT.match(request.url) or self.posted_elsewhere:
             return
         try:
@@ -118,6 +125,8 @@ class BrowserSession:
     capture: SamlCapture
     context: object = None  # playwright.sync_api.BrowserContext
     started_with: list = field(default_factory=list, repr=False)  # the stored session's cookies
+    headless: bool = True
+    _launcher: object = field(default=None, repr=False)  # opens another browser on the same driver
 
     def cookies(self) -> list:
         """Every cookie of the browser now (Playwright's dicts); aws_sts.idp_session keeps the IdP's."""
@@ -134,24 +143,32 @@ class BrowserSession:
             pass
         return [c["value"] for c in cookies if c.get("httpOnly") and len(c.get("value") or "") >= 8]
 
+    def open_window(self) -> "BrowserSession":
+        """A headed browser holding this one's cookies, for the user to finish a sign-in in (a headless
+        browser cannot be shown). Closed with this one. Raises BrowserError when no window can open."""
+        return self._launcher(headless=False, cookies=self.cookies())
+
 
 @contextmanager
 def open_browser(browser_path: Optional[str], debug: bool,
                  cookies: Optional[list] = None) -> Iterator[BrowserSession]:
     """A fresh browser and page (no profile on disk), holding `cookies` (a stored IdP session) when given;
-    closed on every way out, Ctrl-C included."""
-    from playwright.sync_api import Error as PlaywrightError
+    headless unless --debug with a display. Closed on every way out, Ctrl-C included, with any window
+    opened from it."""
     from playwright.sync_api import sync_playwright
 
-    headless = not debug or not has_display()
-    executable = find_browser(browser_path, headless)
     _use_node_compile_cache()
     try:
         with _quiet_stderr(not debug):
             playwright = sync_playwright().start()
     except Exception as exc:  # the driver (a Node.js program) did not start: say why in one line
         raise BrowserError(driver_failure(exc)) from None
-    try:
+    browsers: list = []
+
+    def launch(headless: bool, cookies: Optional[list]) -> BrowserSession:
+        from playwright.sync_api import Error as PlaywrightError
+
+        executable = find_browser(browser_path, headless)
         try:
             browser = playwright.chromium.launch(
                 executable_path=executable,
@@ -161,18 +178,21 @@ def open_browser(browser_path: Optional[str], debug: bool,
             )
         except PlaywrightError as exc:
             raise BrowserError(f"Could not start the browser {executable}: {first_line(exc)}") from None
-        try:
-            context = browser.new_context(storage_state={"cookies": cookies, "origins": []} if cookies else None)
-            capture = SamlCapture()
-            context.route(SAML_ENDPOINT, capture.handle)
-            context.on("request", capture.watch)
-            yield BrowserSession(context.new_page(), capture, context, list(cookies or []))
-        finally:
+        browsers.append(browser)
+        context = browser.new_context(storage_state={"cookies": cookies, "origins": []} if cookies else None)
+        capture = SamlCapture()
+        context.route(SAML_ENDPOINT, capture.handle)
+        context.on("request", capture.watch)
+        return BrowserSession(context.new_page(), capture, context, list(cookies or []), headless, launch)
+
+    try:
+        yield launch(not debug or not has_display(), cookies)
+    finally:
+        for browser in reversed(browsers):
             try:
                 browser.close()
             except Exception:  # the browser may already be gone (Ctrl-C reaches it too)
                 pass
-    finally:
         try:
             playwright.stop()
         except Exception:  # the driver may already be gone

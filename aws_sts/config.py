@@ -56,13 +56,14 @@ class Account(namedtuple("Account", "name number idp_entry_url has_own_entry_url
 
 
 _CONFIG_FIELDS = ("path credentials_path output_format region provider idp_entry_url default_account accounts "
-                  "browser_path timeout_seconds remember_session")
+                  "browser_path timeout_seconds remember_session provider_settings")
 
 
-class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True))):
+class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True, {}))):
     """path and credentials_path (Path), output_format, region, provider, idp_entry_url (str or None),
     default_account, accounts (name -> Account), browser_path (None), timeout_seconds (120.0),
-    remember_session (True: keep the IdP's session cookies between runs, aws_sts.idp_session)."""
+    remember_session (True: keep the IdP's session cookies between runs, aws_sts.idp_session),
+    provider_settings (the keys of the provider's own config_keys that config.json gives, e.g. logoutUrl)."""
 
     __slots__ = ()
 
@@ -186,6 +187,11 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
     remember_session = data.get("rememberSession", True)
     if not isinstance(remember_session, bool):
         raise fail("rememberSession", f"must be true or false, got {shown(remember_session)}")
+    settings = {key: data[key] for key in sorted(providers.config_keys(provider)) if key in data}
+    for key in settings:
+        if key.endswith("Url"):  # a provider's URL keys (the generic provider's logoutUrl) are checked here
+            settings[key] = get_str(key, urls.MAX_LENGTH)
+            check_url(settings[key], lambda expected, key=key: fail(key, expected))
 
     return Config(
         path=path,
@@ -199,6 +205,7 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
         browser_path=browser_path,
         timeout_seconds=float(timeout),
         remember_session=remember_session,
+        provider_settings=settings,
     )
 
 

@@ -63,7 +63,7 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
             say(f"--debug: the stored session did not give the SAML form at once ({fetched.reason}); "
                 "continuing in the browser.")
     if b64 is None:
-        login = get_provider(config.provider).login(LoginRequest(
+        login = get_provider(config.provider, config.provider_settings).login(LoginRequest(
             entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
             browser_path=config.browser_path, cookies=cookies,
             # Not before: these imports would hold the GIL while Playwright imports and starts its driver
@@ -111,11 +111,12 @@ def logout(config: Config, accounts: list, say: Callable[[str], None]) -> bool:
             idp_session.forget(url)
             say(f"No stored sign-in for {host}.")
             continue
-        provider = get_provider(config.provider)
+        provider = get_provider(config.provider, config.provider_settings)
         try:
-            ended = provider.logout(url, idp_session.cookie_header(cookies, url), config.timeout_seconds)
+            ended = provider.logout(url, cookies, config.timeout_seconds)
             told = (f"{provider.name} ended the session" if ended else
-                    f"the session had already ended at {provider.name}")
+                    f"the session had already ended at {provider.name}" if ended is False else
+                    f"the session stays open at {provider.name} until it times out ({provider.no_logout_hint})")
         except OSError as exc:
             from aws_sts.redact import first_line
 

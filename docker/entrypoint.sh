@@ -1,6 +1,7 @@
 #!/bin/sh
 # Entrypoint of the aws-sts image: runs `aws-sts "$@"`.
-# - `--debug` shows the browser: without a display, it runs on a virtual one (Xvfb).
+# - `--debug` shows the browser: without a display, it runs on a virtual one (Xvfb). A display forwarded by
+#   aws-sts.sh (DISPLAY and the X socket) is a real one: pages aws-sts does not know are handed to the user there.
 # - Files the run creates or rewrites in the mounted ~/.aws are handed to the owner of that
 #   folder, so a root container (Docker on Linux) does not leave root-owned credentials behind.
 set -eu
@@ -17,6 +18,8 @@ done
 
 set -- aws-sts "$@"
 if [ "$debug" = yes ] && [ -z "${DISPLAY:-}" ]; then
+    # Nobody sees this display: aws-sts must not hand a page to the user there (it would wait for nobody).
+    export AWS_STS_VIRTUAL_DISPLAY=1
     set -- xvfb-run --auto-servernum --server-args="-screen 0 1280x1024x24 -nolisten tcp" "$@"
 fi
 

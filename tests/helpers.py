@@ -137,6 +137,17 @@ def alive(pid: int) -> bool:
         return False
 
 
+def play_user(display: str, window_title: str, *keys: str) -> None:
+    """The user at the window aws-sts showed: wait for a window whose title holds window_title (the page has
+    loaded), focus it and press keys (xdotool names: Return, ctrl+w...)."""
+    env = {**os.environ, "DISPLAY": display}
+    found = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", window_title], env=env,
+                           capture_output=True, text=True, timeout=30)
+    assert found.returncode == 0 and found.stdout.split(), found
+    window = found.stdout.split()[-1]
+    subprocess.run(["xdotool", "windowfocus", "--sync", window, "key", *keys], env=env, check=True, timeout=30)
+
+
 # Property tests: `make test` (AWS_STS_TEST_THOROUGH=1) runs every generated case, the counts the README gives;
 # a bare `python -m pytest tests/unit` runs a tenth of them, for feedback in seconds while editing.
 THOROUGH = os.environ.get("AWS_STS_TEST_THOROUGH") == "1"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 # Config name -> "module:class". The only list of providers.
 PROVIDERS = {
     "okta": "aws_sts.providers.okta:OktaProvider",
+    "generic": "aws_sts.providers.generic:GenericProvider",
 }
 
 
@@ -157,14 +158,19 @@ class Login:
 
 class Provider:  # the interface (a typing.Protocol in spirit: providers need not inherit from it)
     name: str  # the IdP's name as messages show it, e.g. "Okta"
-    config_keys: frozenset  # config.json keys this provider accepts beyond the common ones
+    config_keys: frozenset  # config.json keys this provider accepts beyond the common ones (URLs, all of them)
+    no_logout_hint: str = ""  # what to set so that logout() can end the session at the IdP (when it returns None)
+
+    def __init__(self, settings: Optional[dict] = None):
+        """settings: the config_keys config.json gives (already checked as URLs)."""
 
     def login(self, request: LoginRequest) -> Login:
         """Sign in (starting with request.cookies when given) and return what the IdP posted to AWS."""
 
-    def logout(self, entry_url: str, cookie_header: str, timeout: float) -> bool:
-        """End the IdP session these cookies belong to: True when it ended, False when it had already
-        ended. Raises OSError (urllib's errors are OSErrors) when the IdP cannot be reached."""
+    def logout(self, entry_url: str, cookies: list, timeout: float) -> Optional[bool]:
+        """End the IdP session of these cookies (the stored session's): True when it ended, False when it had
+        already ended, None when this provider cannot end it (the local copy is forgotten all the same).
+        Raises OSError (urllib's errors are OSErrors) when the IdP cannot be reached."""
 
 
 def names() -> tuple:
@@ -180,7 +186,7 @@ def config_keys(name: str) -> frozenset:
     return frozenset(getattr(getattr(importlib.import_module(module_name), class_name), "config_keys", ()))
 
 
-def get_provider(name: str) -> Provider:
-    """A new provider of that name; its module is imported only now."""
+def get_provider(name: str, settings: Optional[dict] = None) -> Provider:
+    """A new provider of that name with its config.json settings; its module is imported only now."""
     module_name, _, class_name = PROVIDERS[name].partition(":")  # KeyError: config only lets known names through
-    return getattr(importlib.import_module(module_name), class_name)()
+    return getattr(importlib.import_module(module_name), class_name)(dict(settings or {}))

@@ -4,6 +4,8 @@ A provider lists the page states it knows (a name, a CSS selector that identifie
 matching element is visible, and a handler). The loop waits — inside the page, on every animation
 frame, never with a fixed sleep — for the first known state, lets its handler act, and repeats until the
 SAML POST has been captured. One overall deadline; an error names the state it was waiting after.
+A page none of the states knows ends the run with the failure artifacts, or, when a display is available,
+is handed to the user in a browser window (hand_off).
 
 Each element a state matched is "claimed" for that state (a data attribute), so a form that is still
 sliding out after its handler submitted it is not handled twice, while a *new* element (the widget
@@ -19,7 +21,7 @@ from typing import Callable, Optional, Sequence
 from aws_sts import artifacts
 from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession
 from aws_sts.errors import AuthenticationError, PageError
-from aws_sts.providers import LoginRequest
+from aws_sts.providers import Login, LoginRequest
 from aws_sts.redact import first_line
 
 UNKNOWN = "unknown"
@@ -30,6 +32,8 @@ ACTION_TIMEOUT_MS = 10_000
 # wait costs so much that a short slice could end before its first look at the page.
 POLL_SLICE_MS = 1000
 MAX_POLL_SLICE_MS = 16_000
+HAND_OFF = ("finish signing in in the browser window; aws-sts carries on when your identity provider posts "
+            "to AWS.")
 
 
 @dataclass(frozen=True)
@@ -80,18 +84,35 @@ def _no_description(flow: "Flow", element) -> str:
     return "a page aws-sts does not know"
 
 
+def sign_in(request: LoginRequest, states: Sequence[State], **flow_options) -> Login:
+    """A browser-driven provider's login(): open the browser, run the states, return what was posted to AWS
+    with the cookies of the browser it ended in (a window the user finished in, after a hand-off)."""
+    from aws_sts.browser import open_browser
+
+    with open_browser(request.browser_path, request.debug, request.cookies) as session:
+        flow = Flow(session, request, states, **flow_options)
+        saml_response = flow.run()
+        return Login(saml_response, flow.session.cookies())
+
+
 class Flow:
     """One sign-in: the states watched, the deadline, and what handlers remember between pages."""
 
     def __init__(self, session: BrowserSession, request: LoginRequest, states: Sequence[State], *,
                  idp_name: str = "Okta", unknown_selector: Optional[str] = None,
-                 describe_unknown: Callable[["Flow", object], str] = _no_description):
+                 describe_unknown: Callable[["Flow", object], str] = _no_description,
+                 classify_js: str = ""):
         self.session = session
         self.request = request
         self.states = list(states)
         self.idp_name = idp_name  # names the IdP in messages
         self.unknown_selector = unknown_selector
         self.describe_unknown = describe_unknown
+        # A provider that recognises pages by more than a selector (generic.py) tags elements first: a JS
+        # function run before every look at the page, so states can match its data attributes.
+        self.detect_js = (f"(args) => {{ ({classify_js})(); return ({DETECT_JS})(args); }}" if classify_js
+                          else DETECT_JS)
+        self.handed_off = False
         self.memory: dict = {}  # handlers keep their counters here
         self.last_state = "opening the sign-in page"
         self._secrets: list = []
@@ -129,6 +150,9 @@ class Flow:
                 break
             if state.name == UNKNOWN:
                 what = self.describe_unknown(self, element)
+                if self.can_hand_off():
+                    self.hand_off(what)
+                    break
                 raise self.fail(f"{self.idp_name} shows {what}, which aws-sts cannot answer.", "unknown-page",
                                 hint=True)
             self.last_state = state.description or state.name
@@ -150,6 +174,43 @@ class Flow:
             reason = first_line(exc)
             raise self.fail(f"aws-sts could not answer {state.description or state.name}: {reason}",
                             "unexpected-page", hint=True) from None
+
+    def can_hand_off(self) -> bool:
+        """A display someone looks at: not the container's virtual one for --debug (docker/entrypoint.sh)."""
+        import os
+
+        from aws_sts.browser import has_display
+
+        if self.handed_off or os.environ.get("AWS_STS_VIRTUAL_DISPLAY"):
+            return False
+        return not self.session.headless or has_display()
+
+    def hand_off(self, what: str) -> None:
+        """Let the user finish signing in in a window, and wait (a full timeout again) for the POST to AWS.
+        A headless browser cannot be shown: a headed one opens with its cookies at the page it reached."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        from aws_sts.errors import BrowserError
+
+        self.handed_off = True
+        if self.session.headless:
+            url = self.session.capture.document_url or self.page.url
+            try:
+                window = self.session.open_window()
+            except BrowserError as exc:
+                raise self.fail(f"{self.idp_name} shows {what}, which aws-sts cannot answer, and no browser "
+                                f"window could be shown for you to finish signing in: {exc}", "unknown-page") from None
+            self.session = window
+            self.page.set_default_timeout(ACTION_TIMEOUT_MS)
+            try:
+                self.page.goto(url, wait_until="commit", timeout=self.remaining_ms())
+            except PlaywrightError as exc:
+                raise self.fail(f"Could not show {url} in a browser window: {first_line(exc)}", "hand-off") from None
+        self.say(f"{self.idp_name} shows {what}: {HAND_OFF}")
+        self.deadline = time.monotonic() + self.request.timeout
+        self.last_state = "you finishing the sign-in in the browser window"
+        self.unknown_selector = None  # every page is the user's now: only the POST to AWS is waited for
+        self.wait_for_state([State("captured", CAPTURED_SELECTOR, lambda flow, el: None)])
 
     def open(self, url: str) -> None:
         from playwright.sync_api import Error as PlaywrightError
@@ -180,7 +241,7 @@ class Flow:
         while True:
             self.check_posted_elsewhere()
             try:
-                handle = self.page.wait_for_function(DETECT_JS, arg=list(arg),
+                handle = self.page.wait_for_function(self.detect_js, arg=list(arg),
                                                      timeout=min(self.remaining_ms(), slice_ms))
                 found = handle.json_value()
                 # Claim it at once (a plain page call: it never waits for the element to appear).
@@ -194,6 +255,9 @@ class Flow:
                     f"Timed out after {self.request.timeout:.0f} s waiting for the next {self.idp_name} page "
                     f"(last step: {self.last_state}).", "timeout", hint=True) from None
             except PlaywrightError as exc:
+                if self.handed_off and self.page.is_closed():
+                    raise AuthenticationError("The browser window was closed before the sign-in finished; "
+                                              "run aws-sts again to sign in.") from None
                 # A navigation can destroy the page's context mid-wait: just look again.
                 if "context was destroyed" in str(exc) or "navigat" in str(exc).lower():
                     if time.monotonic() < self.deadline:

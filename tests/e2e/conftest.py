@@ -101,7 +101,9 @@ def write_config(home, org):
 
 @pytest.fixture
 def cli_env(home, sts):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    # No display either: a test that wants the hand-off to the user gives one (the `display` fixture).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("AWS_") and k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(
         HOME=str(home),
         AWS_STS_CONFIG=str(home / "config.json"),
@@ -167,4 +169,20 @@ def aws_cli(home, cli_env, sts):
                               capture_output=True, text=True, timeout=60)
 
     return run
+
+
+
+@pytest.fixture(scope="session")
+def display():
+    """A virtual X display (Xvfb) for the hand-off to the user: its DISPLAY value, e.g. ":5"."""
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as fh:
+        number = fh.readline().strip()  # Xvfb writes the display's number once it accepts clients
+    assert number, "Xvfb did not start (scripts/setup installs the xvfb package)"
+    yield f":{number}"
+    xvfb.terminate()
+    xvfb.wait(timeout=10)
 

@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.fakes.okta_org import totp_now
+from tests.fakes.serve import config_for
 from tests.helpers import (
     ADMIN,
     DEV,
@@ -28,6 +29,7 @@ from tests.helpers import (
     assert_ok,
     descendants,
     finish,
+    play_user,
     read_profile,
     saml_calls,
 )
@@ -488,6 +490,28 @@ def test_unknown_page_names_it_and_saves_artifacts(org, sts, home, run_cli, logi
     assert {f.suffix for f in files} == {".png", ".html"}
     for f in files:
         assert org.scenario.password.encode() not in f.read_bytes()
+
+
+def test_unknown_page_under_a_display_is_handed_to_the_user_and_closing_it_ends_the_run(
+        org, sts, home, cli_env, login_args, display):
+    """The Okta provider hands a page it does not know to the user when there is a display (Xvfb here); the
+    user closing the window (ctrl+w, the test playing the user) ends the run with one plain line."""
+    from tests.e2e.conftest import AWS_STS
+
+    org.scenario.factors = "sms"
+    (home / "config.json").write_text(json.dumps(config_for(org)))
+    child = subprocess.Popen([AWS_STS, *login_args()], env={**cli_env, "DISPLAY": display}, cwd=home, text=True,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        said = child.stderr.readline() + child.stderr.readline()
+        assert "Okta shows a page titled" in said and "finish signing in in the browser window" in said, said
+        play_user(display, "Chromium", "ctrl+w")  # whatever page the window shows
+        out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 1, err
+    assert "The browser window was closed before the sign-in finished" in err and "Traceback" not in err
+    assert not (home / ".aws" / "credentials").exists()
 
 
 def test_wrong_inline_code_interactive_asks_again(org, sts, home, spawn_cli, login_args):

@@ -165,7 +165,8 @@ def build_saml_response(scenario, username: str) -> str:
 
 
 def verify_saml_response(b64: str, cert_pem: bytes):
-    """Check the Assertion's signature against cert_pem; return the verified Assertion element.
+    """Check the signature of the Assertion, or of the Response holding it, against cert_pem; return the
+    verified Assertion element.
 
     Raises signxml.exceptions.InvalidSignature (or InvalidInput / ValueError) when it does not verify.
     """
@@ -177,6 +178,12 @@ def verify_saml_response(b64: str, cert_pem: bytes):
     cert = x509.load_pem_x509_certificate(cert_pem)
     result = XMLVerifier().verify(xml, x509_cert=cert, parser=parser)
     signed = result.signed_xml
+    if signed is not None and signed.tag == f"{{{PROTOCOL_NS}}}Response":
+        # A signed Response (SimpleSAMLphp, ADFS) covers its Assertion: AWS takes it when it holds exactly one.
+        inside = signed.findall(f"{{{ASSERTION_NS}}}Assertion")
+        if len(inside) != 1:
+            raise ValueError("the signed Response does not hold exactly one Assertion")
+        return inside[0]
     if signed is None or signed.tag != f"{{{ASSERTION_NS}}}Assertion":
         raise ValueError("the signature does not cover a SAML Assertion")
     return signed

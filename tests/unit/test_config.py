@@ -228,3 +228,33 @@ def test_many_unknown_keys_warn_briefly(tmp_path, capsys):
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 4 and "and 997 more unknown keys" in err[-1]
     assert all("\n" not in line and len(line) < 200 for line in err)
+
+
+GENERIC = dict(BASE, provider="generic", idpEntryUrl="https://idp.example.org/adfs/ls/IdpInitiatedSignOn.aspx"
+               "?loginToRp=urn:amazon:webservices")
+
+
+def test_generic_provider_takes_a_logout_url(tmp_path, capsys):
+    cfg = load(tmp_path, dict(GENERIC, logoutUrl="https://idp.example.org/adfs/ls/?wa=wsignout1.0"))
+    assert cfg.provider == "generic"
+    assert cfg.provider_settings == {"logoutUrl": "https://idp.example.org/adfs/ls/?wa=wsignout1.0"}
+    assert capsys.readouterr().err == ""
+    assert load(tmp_path, GENERIC).provider_settings == {}
+
+
+@pytest.mark.parametrize("url, words", [
+    ("http://idp.example.org/logout", ["logoutUrl", "https"]),
+    ("javascript:alert(1)", ["logoutUrl"]),
+    (7, ["logoutUrl", "string"]),
+])
+def test_generic_logout_url_is_checked_like_an_entry_url(tmp_path, url, words):
+    with pytest.raises(ConfigError) as err:
+        load(tmp_path, dict(GENERIC, logoutUrl=url))
+    for word in words:
+        assert word in str(err.value)
+
+
+def test_logout_url_is_not_an_okta_key(tmp_path, capsys):
+    cfg = load(tmp_path, dict(BASE, logoutUrl="https://example.okta.com/login/signout"))
+    assert cfg.provider_settings == {}
+    assert "unknown key 'logoutUrl'" in capsys.readouterr().err

@@ -49,6 +49,10 @@ class FakeProvider:
     saml = ""  # what login returns; set by each test
     requests: list = []  # every LoginRequest it got (get_provider makes a new instance each time)
     error = None  # raised by login instead, when set
+    settings = None  # what the last instance was made with
+
+    def __init__(self, settings=None):
+        FakeProvider.settings = settings
 
     def login(self, request):
         FakeProvider.requests.append(request)
@@ -139,6 +143,7 @@ def test_the_provider_gets_the_accounts_url_and_the_answers(fake, cfg, account_n
         url, "alice@example.com", "correct horse", "123456")
     assert request.prompts is prompts and request.timeout == 30 and request.debug is True
     assert request.cookies is None  # no stored session yet
+    assert FakeProvider.settings == {"fakeTenant": "t1"}  # its own config.json keys, and only those
     assert [r.arn for r in a.roles] == [arn for arn, _ in ALL_ROLES]
     assert a.b64 == FakeProvider.saml and a.role_session_name == "alice@example.com"
 

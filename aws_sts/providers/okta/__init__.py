@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from aws_sts.providers import Login, LoginRequest
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
 SESSION_API = "/api/v1/sessions/me"  # Okta's "close the current session" (DELETE, with the session cookie)
 
 
@@ -16,28 +20,29 @@ class OktaProvider:
     name = "Okta"
     config_keys: frozenset = frozenset()
 
+    def __init__(self, settings: Optional[dict] = None):
+        pass  # no settings of its own
+
     def login(self, request: LoginRequest) -> Login:
-        from aws_sts.browser import open_browser
-        from aws_sts.providers.engine import Flow
+        from aws_sts.providers.engine import sign_in
         from aws_sts.providers.okta import classic, idx, widget
 
-        states = classic.STATES + idx.STATES
-        unknown = f"{classic.UNKNOWN_SELECTOR}, {idx.UNKNOWN_SELECTOR}"
-        with open_browser(request.browser_path, request.debug, request.cookies) as session:
-            flow = Flow(session, request, states, idp_name=self.name, unknown_selector=unknown,
-                        describe_unknown=widget.describe_unknown)
-            saml_response = flow.run()
-            return Login(saml_response, session.cookies())
+        return sign_in(request, classic.STATES + idx.STATES, idp_name=self.name,
+                       unknown_selector=f"{classic.UNKNOWN_SELECTOR}, {idx.UNKNOWN_SELECTOR}",
+                       describe_unknown=widget.describe_unknown)
 
-    def logout(self, entry_url: str, cookie_header: str, timeout: float) -> bool:
+    def logout(self, entry_url: str, cookies: list, timeout: float) -> bool:
         """DELETE /api/v1/sessions/me on the org: 204 ended, 404 there was no session (Okta's E0000007)."""
         import urllib.error
         import urllib.request
         from urllib.parse import urlsplit
 
+        from aws_sts.idp_session import cookie_header
+
         parts = urlsplit(entry_url)
-        request = urllib.request.Request(f"{parts.scheme}://{parts.netloc}{SESSION_API}", method="DELETE",
-                                         headers={"Cookie": cookie_header, "Accept": "application/json"})
+        url = f"{parts.scheme}://{parts.netloc}{SESSION_API}"
+        request = urllib.request.Request(url, method="DELETE", headers={
+            "Cookie": cookie_header(cookies, url), "Accept": "application/json"})
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 return 200 <= response.status < 300

@@ -8,13 +8,12 @@ Selectors are scoped to their form because while the widget slides between views
 from __future__ import annotations
 
 from aws_sts.errors import AuthenticationError
+from aws_sts.providers.codes import code_rejected, next_code
 from aws_sts.providers.engine import Flow, State
 from aws_sts.providers.okta.widget import (
     ERROR_BOX,
-    code_rejected,
     enter,
     error_text,
-    next_code,
     push_sent,
     resubmit,
     show_number,

@@ -1,59 +1,13 @@
-"""Helpers the Okta Classic and Identity Engine handlers share: codes, error boxes, pushes, typing,
+"""Helpers the Okta Classic and Identity Engine handlers share: error boxes, pushes, typing,
 and naming a page aws-sts does not know. Both engines render their pages with the Okta Sign-In Widget."""
 
 from __future__ import annotations
 
-import re
-
-from aws_sts.errors import AuthenticationError
 from aws_sts.providers.engine import Flow
 
-MAX_CODE_TRIES = 3
 # The widget marks the error box's container, not the form:
 # .o-form-error-container.o-form-has-errors > ... > .okta-form-infobox-error
 ERROR_BOX = ".o-form-has-errors .okta-form-infobox-error"
-
-
-def next_code(flow: Flow, prompt="Verification code:", allow_empty: bool = False) -> str:
-    """--otp on the first try; else a code made from AWS_STS_TOTP_SECRET (twice at most); else ask, when
-    there is a terminal.
-
-    prompt: the question, or a function giving it (called only when there is something to ask)."""
-    tries = flow.memory.get("code_tries", 0)
-    flow.memory["code_tries"] = tries + 1
-    if tries == 0 and flow.request.otp:
-        return flow.request.otp
-    if flow.request.answers.can_make_code():
-        return flow.request.answers.made_code()
-    if callable(prompt):
-        prompt = prompt()
-    code = flow.prompts.code(prompt, what="A verification code", how="pass --otp CODE or set AWS_STS_TOTP_SECRET",
-                             allow_empty=allow_empty)
-    flow.remember_secret(code)
-    return code
-
-
-def code_rejected(flow: Flow, message: str) -> None:
-    """A wrong code: ask again (up to MAX_CODE_TRIES) when interactive, else stop."""
-    # Okta's own text often ends with "Please try again."; we say what to do ourselves.
-    message = re.sub(r"\s*(?:please\s+)?try again\W*$", "", message, flags=re.I).strip() or "Invalid code."
-    tries = flow.memory.get("code_tries", 0)
-    answers = flow.request.answers
-    if answers.can_make_code():  # the IdP may have seen this code already (a run moments ago): the next one
-        flow.say(f"Okta: {message} Waiting for the next code from AWS_STS_TOTP_SECRET.")
-        return
-    if answers.makes_codes and not flow.prompts.interactive:
-        raise AuthenticationError(
-            f"Okta did not accept the codes made from AWS_STS_TOTP_SECRET: {message}\n"
-            "Check that it is the secret of the authenticator enrolled for this user, and this machine's clock."
-        )
-    if not flow.prompts.interactive or tries >= MAX_CODE_TRIES:
-        after = f" after {tries} tries" if tries > 1 else ""
-        raise AuthenticationError(
-            f"Okta did not accept the verification code{after}: {message}\n"
-            "Run again with a fresh code (--otp), checking the authenticator app's clock."
-        )
-    flow.say(f"Okta: {message} Try again.")
 
 
 def error_text(element) -> str:

@@ -1,0 +1,65 @@
+"""Any SAML identity provider: its own sign-in pages, answered where they are plain, the rest by the user.
+
+config.json: "provider": "generic", idpEntryUrl the IdP's IdP-initiated sign-in URL for AWS (README, "Other
+identity providers"), and optionally logoutUrl, a URL that ends the IdP session when opened with its cookies.
+
+pages.py recognises sign-in forms, identifier-first pages and one-time-code fields by what they show, and
+nothing else; any other page is handed to the user in a browser window when there is a display (engine.py),
+and otherwise ends the run with the failure artifacts.
+"""
+
+from __future__ import annotations
+
+from aws_sts.providers import Login, LoginRequest
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+
+class GenericProvider:
+    name = "the identity provider"
+    config_keys: frozenset = frozenset({"logoutUrl"})
+    no_logout_hint = "set logoutUrl in config.json to end it there"
+
+    def __init__(self, settings: Optional[dict] = None):
+        self.logout_url = (settings or {}).get("logoutUrl")
+
+    def login(self, request: LoginRequest) -> Login:
+        from aws_sts.providers.engine import sign_in
+        from aws_sts.providers.generic import pages
+
+        return sign_in(request, pages.STATES, idp_name=idp_name(request.entry_url),
+                       unknown_selector=pages.UNKNOWN_SELECTOR, describe_unknown=pages.describe_unknown,
+                       classify_js=pages.CLASSIFY_JS)
+
+    def logout(self, entry_url: str, cookies: list, timeout: float) -> Optional[bool]:
+        """Open logoutUrl with the session's cookies (None without one: there is no standard way to end an
+        IdP's session from outside). Redirects are not followed: the IdP's answer is enough, and a redirect
+        to another host must not get the cookies."""
+        if not self.logout_url:
+            return None
+        import urllib.error
+        import urllib.request
+
+        from aws_sts.idp_session import cookie_header
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        request = urllib.request.Request(self.logout_url, headers={"Cookie": cookie_header(cookies, self.logout_url)})
+        try:
+            with urllib.request.build_opener(NoRedirect).open(request, timeout=timeout) as response:
+                return 200 <= response.status < 400
+        except urllib.error.HTTPError as exc:
+            if 300 <= exc.code < 400:  # the IdP signed out and sends the browser on: done
+                return True
+            raise OSError(f"logoutUrl answered HTTP {exc.code}") from None
+
+
+def idp_name(entry_url: str) -> str:
+    """The IdP as messages name it: its host (and port), e.g. adfs.example.com."""
+    from urllib.parse import urlsplit
+
+    return urlsplit(entry_url).netloc.rpartition("@")[2] or "the identity provider"
