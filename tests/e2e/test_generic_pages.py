@@ -175,3 +175,34 @@ def test_logout_with_a_logout_url_ends_the_session_at_the_idp(plain, sts, home, 
     assert_ok(result)
     assert plain.events[-1] == "logout:ended" and plain.live_sessions() == 0
 
+
+
+SCANNED = {
+    "success": (["login", "code"], None),
+    "wrong-code": (["login", "code-inline"], "000000"),
+    "unknown-page": (["login", "consent"], None),
+}
+
+
+@pytest.mark.parametrize("flow", list(SCANNED))
+def test_no_secret_leaks_with_debug(plain, sts, home, run_cli, flow):
+    """As tests/e2e/test_secrets_scan.py does for Okta: --debug (tracebacks, artifacts), then stdout, stderr and
+    every file under $HOME searched for the password, the code, the assertion, the IdP session and the keys."""
+    steps, otp = SCANNED[flow]
+    plain.reset(steps)
+    otp = otp or totp_now(TOTP_SECRET)
+    result = run_cli(*LOGIN, "--otp", otp, "--debug", env={"DISPLAY": ""})
+    assert (result.returncode == 0) is (flow == "success"), result.stderr
+    secrets = {"password": [PASSWORD], "code": [otp], "idp-session": list(plain.issued_session_ids),
+               "assertion": [part for b64 in plain.saml_responses for part in (b64[:48], b64[-48:])],
+               "issued": [v for session in sts.sessions.values() for k, v in session.items()
+                          if k in ("secret", "token") and v]}
+    if flow == "success":  # the scan knows what to look for
+        assert secrets["assertion"] and secrets["issued"] and secrets["idp-session"]
+    places = {"stdout": result.stdout, "stderr": result.stderr}
+    places.update({str(p.relative_to(home)): p.read_bytes().decode("utf-8", "replace")
+                   for p in home.rglob("*") if p.is_file() and not p.is_symlink()})
+    allowed = {"issued": ".aws/credentials", "idp-session": ".aws/aws-sts/sessions/"}
+    leaks = [f"{kind} in {place}" for place, text in places.items() for kind, values in secrets.items()
+             if not place.startswith(allowed.get(kind, "\0")) for value in values if value and value in text]
+    assert leaks == []

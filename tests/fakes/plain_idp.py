@@ -113,6 +113,7 @@ class PlainIdp:
         self.errors: list[str] = []
         self._transactions: dict[str, dict] = {}  # cookie "txn" -> {"step": i, "username": ...}
         self._sessions: set[str] = set()            # cookie "sid"
+        self.issued_session_ids: list[str] = []     # every sid ever set (the secrets scan looks for them)
         self._lock = threading.Lock()
         self._server = None
 
@@ -168,6 +169,7 @@ class PlainIdp:
             self.errors.clear()
             self._transactions.clear()
             self._sessions.clear()
+            self.issued_session_ids.clear()
 
     def live_sessions(self) -> int:
         return len(self._sessions)
@@ -215,6 +217,7 @@ class PlainIdp:
             del self._transactions[txn_id]
             sid = secrets.token_urlsafe(24)
             self._sessions.add(sid)
+            self.issued_session_ids.append(sid)
             self.record("session:created")
             return self._saml_page(handler, txn["username"], [f"sid={sid}; Path=/; HttpOnly",
                                                                "txn=; Path=/; Max-Age=0"])
