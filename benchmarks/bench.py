@@ -1,6 +1,6 @@
 """Timing of aws-sts, as medians over several runs (not part of the test run).
 
-    python benchmarks/bench.py [--runs 5] [--engines classic,oie]
+    python benchmarks/bench.py [--runs 5] [--engines classic,oie,generic]
 
 Prints, each a median of --runs runs (new processes, stdin not a terminal):
   - `aws-sts --version` against `python -c pass` (the ratio is what matters),
@@ -9,7 +9,10 @@ Prints, each a median of --runs runs (new processes, stdin not a terminal):
   - `--format process` answered from its cache against `python -c pass`, and `--all-roles` with 50 roles
     (a full sign-in, 50 AssumeRoleWithSAML calls, 50 profiles written),
   - a fresh sign-in (password + TOTP, the real widget served by the local fake Okta org, fake STS, no stored
-    session) until the credentials are written, for the Classic and the Identity Engine pages.
+    session) until the credentials are written, for the Classic and the Identity Engine pages,
+  - with --engines ...,generic: the generic provider's fresh sign-in and stored-session run against a real
+    SimpleSAMLphp (tests/fakes/simplesaml.py), and its identifier -> password -> code sign-in on the plain
+    pages of tests/fakes/plain_idp.py.
 Budgets (../shared/DESIGN.md section 9, 2-core machine): version <= 1.5x, skip <= 5x, stored session <= 0.6 s,
 fresh sign-in <= 1.1 s, process from the cache <= 5x, --all-roles (50) <= 2.5 s.
 """
@@ -112,10 +115,53 @@ def run_times(engine: str, runs: int) -> dict:
     return {kind: statistics.median(values) for kind, values in times.items() if values}
 
 
+def generic_times(runs: int) -> dict:
+    """Medians of the generic provider: SimpleSAMLphp (fresh sign-in, stored session) and the plain pages."""
+    from tests.fakes.plain_idp import PASSWORD, TOTP_SECRET, USERNAME, PlainIdp
+    from tests.fakes.saml_idp import idp_cert_pem
+    from tests.fakes.simplesaml import ACCOUNT, SimpleSamlIdp
+    from tests.fakes.sts_server import FakeSts
+
+    times: dict = {"ssp_fresh": [], "ssp_stored": [], "plain_fresh": []}
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "DISPLAY"}
+        env.update(HOME=home, AWS_STS_CONFIG=f"{home}/config.json")
+        sessions = Path(home, ".aws", "aws-sts", "sessions")
+
+        def configure(entry_url: str) -> None:
+            Path(home, "config.json").write_text(json.dumps({
+                "provider": "generic", "idpEntryUrl": entry_url, "region": "us-east-1",
+                "defaultAccount": "dev", "accounts": {"dev": ACCOUNT}}))
+
+        with SimpleSamlIdp() as ssp, FakeSts(trusted_cert_pem=ssp.cert_pem) as sts:
+            configure(ssp.entry_url)
+            env["AWS_ENDPOINT_URL_STS"] = sts.endpoint_url
+            for i in range(runs + 1):
+                shutil.rmtree(sessions, ignore_errors=True)
+                elapsed = timed([AWS_STS, "--username", "alice", "--password", "correct-horse", "--role",
+                                 "Developer", "--force"], env)
+                if i:
+                    times["ssp_fresh"].append(elapsed)
+            for i in range(runs + 1):
+                elapsed = timed([AWS_STS, "--role", "Developer", "--force"], env)  # asks nothing
+                if i:
+                    times["ssp_stored"].append(elapsed)
+        with PlainIdp(["identifier", "password", "code"]) as plain, FakeSts(trusted_cert_pem=idp_cert_pem()) as sts:
+            configure(plain.entry_url)
+            env["AWS_ENDPOINT_URL_STS"] = sts.endpoint_url
+            for i in range(runs + 1):
+                shutil.rmtree(sessions, ignore_errors=True)
+                elapsed = timed([AWS_STS, "--username", USERNAME, "--password", PASSWORD, "--role", "Developer",
+                                 "--force"], {**env, "AWS_STS_TOTP_SECRET": TOTP_SECRET})
+                if i:
+                    times["plain_fresh"].append(elapsed)
+    return {kind: statistics.median(values) for kind, values in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--engines", default="classic,oie")
+    parser.add_argument("--engines", default="classic,oie,generic")
     args = parser.parse_args()
 
     baseline = median_of(args.runs, [sys.executable, "-c", "pass"])
@@ -124,6 +170,13 @@ def main() -> None:
     print(f"aws-sts --version                      median {version * 1000:7.1f} ms   "
           f"ratio {version / baseline:.2f}  (budget <= 1.5)")
     for engine in args.engines.split(","):
+        if engine == "generic":
+            medians = generic_times(args.runs)
+            print(f"generic  SimpleSAMLphp fresh sign-in    median {medians['ssp_fresh']:7.2f} s")
+            print(f"generic  SimpleSAMLphp stored session   median {medians['ssp_stored']:7.2f} s    "
+                  "(budget <= 0.6 s)")
+            print(f"generic  plain pages, id -> pw -> code  median {medians['plain_fresh']:7.2f} s")
+            continue
         try:
             medians = run_times(engine, args.runs)
         except subprocess.CalledProcessError as exc:
