@@ -4,7 +4,8 @@
 # for debian:bookworm-slim that tests/container/base-image.sh makes), builds an organisation image FROM it,
 # checks --help, --version and `man aws-sts` inside, then signs in (password + TOTP) through
 # aws-sts.sh against the project's fake Okta org and fake STS on the host, and uses the written
-# profile with the AWS CLI on the host.
+# profile with the AWS CLI on the host; last, a page aws-sts does not know, handed to the user on the host's
+# display (Xvfb) that aws-sts.sh forwards into the container, where xdotool closes the window as a user would.
 #
 # Environment: VENV (default .venv, must hold the project with its test extras),
 # KEEP_TMP=1 keeps the temporary folder.
@@ -27,8 +28,10 @@ die() { echo "FAIL: $*"; echo "container proof: FAILED"; exit 1; }
 
 TMP="$(mktemp -d /var/tmp/aws-sts-container.XXXXXX)"
 serve_pid=""
+more_pids=()  # the hand-off's fake org and Xvfb
 cleanup() {
     if [[ -n "$serve_pid" ]]; then kill "$serve_pid" 2>/dev/null || true; wait "$serve_pid" 2>/dev/null || true; fi
+    for pid in "${more_pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     if [[ "${KEEP_TMP:-}" == 1 ]]; then echo "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
@@ -248,6 +251,50 @@ else
         pass "eval \"\$(aws-sts.sh --format env)\" gives the host AWS CLI working credentials"
     else
         cat "$TMP/formats.log"; fail "aws-sts.sh --format env: ${identity:-no output}"
+    fi
+
+    # A page aws-sts does not know (Okta's SMS page), with the user's X display: aws-sts.sh forwards DISPLAY
+    # and the X socket, the window opens on the host's display (Xvfb here), and the user (xdotool) closes it.
+    info "hand-off to the user's display through aws-sts.sh"
+    "$PY" -m tests.fakes.serve --ready-file "$TMP/ready-sms.json" --factors sms >"$TMP/serve-sms.log" 2>&1 &
+    more_pids+=($!)
+    Xvfb -displayfd 5 -screen 0 1280x900x24 -nolisten tcp 5>"$TMP/display" 2>/dev/null &
+    more_pids+=($!)
+    for _ in $(seq 1 300); do
+        [[ -s "$TMP/ready-sms.json" && -s "$TMP/display" ]] && break
+        sleep 0.1
+    done
+    [[ -s "$TMP/ready-sms.json" && -s "$TMP/display" ]] || die "the SMS org or Xvfb did not start"
+    display=":$(head -n 1 "$TMP/display")"
+    mkdir -p "$TMP/sms"
+    "$PY" -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["config"]))' "$TMP/ready-sms.json" \
+        >"$TMP/sms/config.json"
+    HOME="$home" DISPLAY="$display" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman \
+        AWS_STS_ENGINE_OPTS="--network host -v $TMP/sms:/tmp/sms:ro" AWS_STS_CONFIG=/tmp/sms/config.json \
+        AWS_ENDPOINT_URL_STS="$sts_url" AWS_STS_USERNAME="$(field username)" AWS_STS_PASSWORD="$(field password)" \
+        ./aws-sts.sh --force --profile "$profile-hand-off" "${role_args[@]}" \
+        </dev/null >"$TMP/hand-off.log" 2>&1 &
+    wrapper_pid=$!
+    for _ in $(seq 1 600); do
+        grep -q "browser window" "$TMP/hand-off.log" && break
+        kill -0 "$wrapper_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if grep -q "finish signing in in the browser window" "$TMP/hand-off.log" &&
+        DISPLAY="$display" timeout 60 xdotool search --sync --onlyvisible --name Chromium \
+            windowfocus --sync key ctrl+w >/dev/null; then
+        pass "the unknown page is shown in a window on the user's display, forwarded by aws-sts.sh"
+    else
+        cat "$TMP/hand-off.log"; fail "no window on the forwarded display"
+        kill "$wrapper_pid" 2>/dev/null || true
+    fi
+    status=0
+    wait "$wrapper_pid" || status=$?
+    if ((status == 1)) && grep -q "The browser window was closed before the sign-in finished" "$TMP/hand-off.log" &&
+        ! grep -q Traceback "$TMP/hand-off.log"; then
+        pass "closing that window ends the run with one line (exit 1)"
+    else
+        cat "$TMP/hand-off.log"; fail "closing the window: exit $status"
     fi
 fi
 
