@@ -99,3 +99,20 @@ def test_logout_ends_the_session_at_simplesamlphp(ssp, sts, home, configure, run
     shutil.copy(kept, stored)
     again = run_cli("--role", "Developer", "--force")
     assert_failed(again, 2, "--username")
+
+
+def test_the_rest_is_the_flows_skip_list_all_roles_and_env(ssp, sts, home, configure, run_cli):
+    assert_ok(run_cli(*LOGIN, "--role", "ReadOnly"))
+    start = len(ssp.log_text(limit=10**7))
+    skipped = run_cli("--role", "ReadOnly")  # the profile still holds valid keys for that role
+    assert_ok(skipped)
+    assert log_since(ssp, start) == "" and len(saml_calls(sts)) == 1
+    listed = run_cli("--list-roles")  # through the stored session from here on: nothing to sign in with
+    assert_ok(listed)
+    assert {line.split("\t")[-1] for line in listed.stdout.splitlines()} == {DEVELOPER, READ_ONLY}
+    assert_ok(run_cli("--all-roles"))
+    assert read_profile(home, "dev-Developer")["x_principal_arn"] == DEVELOPER
+    assert read_profile(home, "dev-ReadOnly")["x_principal_arn"] == READ_ONLY
+    exported = run_cli("--format", "env", "--role", "Developer")
+    assert_ok(exported)
+    assert "export AWS_ACCESS_KEY_ID=" in exported.stdout and "export AWS_SESSION_TOKEN=" in exported.stdout

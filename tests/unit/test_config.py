@@ -258,3 +258,19 @@ def test_logout_url_is_not_an_okta_key(tmp_path, capsys):
     cfg = load(tmp_path, dict(BASE, logoutUrl="https://example.okta.com/login/signout"))
     assert cfg.provider_settings == {}
     assert "unknown key 'logoutUrl'" in capsys.readouterr().err
+
+
+def test_the_readmes_generic_example_and_entry_urls_load(tmp_path):
+    """README "Other identity providers": its config example loads, and every entry URL of its table (those
+    without a placeholder) is accepted as idpEntryUrl as written."""
+    import re
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Other identity providers"):readme.index("## Install")]
+    example = re.search(r"```json\n(.*?)```", section, re.S).group(1)
+    cfg = load(tmp_path, example)
+    assert cfg.provider == "generic" and set(cfg.provider_settings) == {"logoutUrl"}
+    urls = re.findall(r"^\| [^|]+ \| `(https://[^`<]+)` \|$", section, re.M)
+    assert len(urls) >= 4
+    for url in urls:
+        assert load(tmp_path, dict(GENERIC, idpEntryUrl=url)).idp_entry_url == url
