@@ -158,11 +158,12 @@ class Login:
 
 class Provider:  # the interface (a typing.Protocol in spirit: providers need not inherit from it)
     name: str  # the IdP's name as messages show it, e.g. "Okta"
-    config_keys: frozenset  # config.json keys this provider accepts beyond the common ones (URLs, all of them)
+    config_keys: frozenset  # config.json keys this provider accepts beyond the common ones (a key ending in
+    #                         "Url" is checked as a URL, like idpEntryUrl)
     no_logout_hint: str = ""  # what to set so that logout() can end the session at the IdP (when it returns None)
 
     def __init__(self, settings: Optional[dict] = None):
-        """settings: the config_keys config.json gives (already checked as URLs)."""
+        """settings: those of config_keys that config.json gives (checked when it loaded)."""
 
     def login(self, request: LoginRequest) -> Login:
         """Sign in (starting with request.cookies when given) and return what the IdP posted to AWS."""
