@@ -124,6 +124,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"aws-sts: unexpected error: {type(exc).__name__}: {first}" +
               ("" if debug else "\nRun with --debug for details."), file=sys.stderr)
         return 1
+    finally:
+        if not debug:
+            _silence_asyncio()
 
 
 _received_signal = None  # the signal that ended the run (SIGINT or SIGTERM)
@@ -165,13 +168,20 @@ def _write_holding_signals(write):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
 
 
+def _silence_asyncio() -> None:
+    """Playwright talks to its driver through asyncio, whose logger prints tracebacks of its own when the
+    loop is collected at exit: after Ctrl-C, or when the driver died before Playwright's first message
+    (Debian's Python 3.11.2 logs that write's BrokenPipeError as "Future exception was never retrieved";
+    3.11.7 no longer does). The run has said what happened in its own line by then."""
+    logging = sys.modules.get("logging")  # not loaded: asyncio was not either, and importing it costs
+    if logging is not None:
+        logging.getLogger("asyncio").disabled = True
+
+
 def _interrupted() -> int:
-    import logging
     import signal
 
-    # Playwright's driver connection dies with the interrupted call; asyncio would print its unretrieved
-    # future ("Future exception was never retrieved ...") when the loop is collected. That is not news.
-    logging.getLogger("asyncio").disabled = True
+    _silence_asyncio()  # even with --debug: the driver's connection died with the interrupted call
     signum = _received_signal or signal.SIGINT
     what = "terminated" if signum == signal.SIGTERM else "interrupted"
     done = "the profile was written before that" if _written else "the credentials file was not changed"

@@ -99,6 +99,56 @@ def test_driver_that_cannot_start_is_one_line_naming_the_library(org, sts, home,
     assert org.events == []
 
 
+# What Debian's Python 3.11.2 does when the driver is dead before Playwright's first message: the write to
+# its stdin fails with BrokenPipeError, and asyncio logs that unawaited failure with a traceback when the
+# loop is collected ("Future exception was never retrieved"; Python 3.11.7 no longer logs it). Whether the
+# driver is dead by then, and whether the write sees it first, is a race; here both always are.
+DEBIAN_3_11_2_LOST_STDIN = """
+import asyncio, asyncio.subprocess, atexit, gc, os
+
+_create = asyncio.create_subprocess_exec
+
+async def create_subprocess_exec(*args, **kwargs):
+    process = await _create(*args, **kwargs)
+    try:
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)  # until it is dead, without reaping it
+    except ChildProcessError:  # asyncio's watcher reaped it first: dead too
+        pass
+    return process
+
+asyncio.create_subprocess_exec = create_subprocess_exec
+_lost = asyncio.subprocess.SubprocessStreamProtocol.pipe_connection_lost
+
+def pipe_connection_lost(self, fd, exc):
+    if fd == 0:  # Python 3.11.2's code for a stdin lost to an error
+        # The loop may see the dead driver's end close before the write fails, and then loses it without an
+        # error; which comes first is the race. Here the write always loses.
+        exc = exc or BrokenPipeError(32, "Broken pipe")
+        if self.stdin is not None:
+            self.stdin.close()
+        self.connection_lost(exc)
+        self._stdin_closed.set_exception(exc)
+        return
+    _lost(self, fd, exc)
+
+asyncio.subprocess.SubprocessStreamProtocol.pipe_connection_lost = pipe_connection_lost
+atexit.register(gc.collect)  # collect the loop while logging still works, as it was collected on CI
+"""
+
+
+def test_driver_dead_before_the_first_message_adds_no_traceback(org, sts, home, run_cli, login_args,
+                                                                node_missing_a_library, tmp_path):
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(DEBIAN_3_11_2_LOST_STDIN)
+    env = {"PLAYWRIGHT_NODEJS_PATH": str(node_missing_a_library), "PYTHONPATH": str(hooks)}
+    result = run_cli(*login_args(), env=env)
+    assert_failed(result, 1, "browser driver could not start", "libaws-sts-test-missing.so.1 is missing")
+    assert "Future exception" not in result.stderr and "BrokenPipeError" not in result.stderr
+    debug = run_cli(*login_args(), "--debug", env=env)  # --debug shows what asyncio said: the hook worked
+    assert debug.returncode == 1 and "BrokenPipeError" in debug.stderr, debug.stderr
+
+
 def test_libatomic_hint():
     from aws_sts.browser import explain_driver_detail
 
