@@ -112,22 +112,25 @@ def logout(config: Config, accounts: list, say: Callable[[str], None]) -> bool:
             say(f"No stored sign-in for {host}.")
             continue
         provider = get_provider(config.provider, config.provider_settings)
-        failure = None
+        told = None  # stays None when the provider cannot end the session (the generic one without logoutUrl)
         try:
             ended = provider.logout(url, cookies, config.timeout_seconds)
         except OSError as exc:
             from aws_sts.redact import first_line
 
-            all_told, ended, failure = False, None, first_line(exc)
+            all_told = False
+            told = (f"{provider.name} could not be told ({first_line(exc)}), so the session may stay open there "
+                    "until it times out")
+        else:
+            if ended is not None:
+                told = f"{provider.name} ended the session" if ended else \
+                    f"the session had already ended at {provider.name}"
         idp_session.forget(url)
-        if ended is None and not failure:  # the provider cannot end it (the generic one without logoutUrl)
+        if told is None:
             say(f"Deleted the stored sign-in for {host}; the session stays open at {provider.name} until it times "
                 f"out ({provider.no_logout_hint}).")
-            continue
-        told = (f"{provider.name} could not be told ({failure}), so the session may stay open there until it "
-                "times out" if failure else
-                f"{provider.name} ended the session" if ended else f"the session had already ended at {provider.name}")
-        say(f"Signed out of {host}: {told}; the stored sign-in was deleted.")
+        else:
+            say(f"Signed out of {host}: {told}; the stored sign-in was deleted.")
     return all_told
 
 
