@@ -107,6 +107,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from . import saml_idp
+from .loopback import LoopbackServer
 
 WIDGET_DIST = Path(__file__).parents[1] / "node_modules/@okta/okta-signin-widget/dist"
 ASSETS_PREFIX = "/assets/widget"
@@ -251,7 +252,7 @@ class _Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class FakeOktaOrg:
+class FakeOktaOrg(LoopbackServer):
     """The fake org. ``with FakeOktaOrg(Scenario(...)) as org: ... org.app_url ...``"""
 
     SESSION_COOKIE = "sid"
@@ -278,32 +279,15 @@ class FakeOktaOrg:
         self.classic_bundle = "okta-sign-in.classic.min.js"
         self.idx = None  # okta_idx.IdxApi(self), made on the first Identity Engine request
         self._lock = threading.RLock()
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._static_cache: dict[str, tuple[bytes, str]] = {}
         self.base_url = ""
         self.reset()
 
     # ----------------------------------------------------------------- lifecycle
     def start(self) -> "FakeOktaOrg":
-        self._server = _Server(("127.0.0.1", 0), _Handler)
-        self._server.org = self
-        self.base_url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-okta", daemon=True)
-        self._thread.start()
+        self.base_url = self.serve(_Handler, _Server, "fake-okta")
+        self._server.org = self  # before anyone knows the URL: no request has come yet
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeOktaOrg":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     @property
     def app_url(self) -> str:

@@ -27,10 +27,11 @@ import html
 import secrets
 import threading
 from http.cookies import SimpleCookie
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl
 
 from tests.fakes import saml_idp
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.okta_org import Scenario
 
 USERNAME, PASSWORD = "bob@example.com", "plain-pages-password"
@@ -103,7 +104,7 @@ TITLES = {"login": "Sign in", "login-extra": "Sign in", "identifier": "Sign in",
           "code-inline": "Verify your identity", "consent": "Allow access?"}
 
 
-class PlainIdp:
+class PlainIdp(LoopbackServer):
     def __init__(self, steps=("login",), roles=None):
         self.steps = list(steps)
         self.scenario = Scenario(username=USERNAME, password=PASSWORD, totp_secret=TOTP_SECRET,
@@ -115,7 +116,7 @@ class PlainIdp:
         self._sessions: set[str] = set()            # cookie "sid"
         self.issued_session_ids: list[str] = []     # every sid ever set (the secrets scan looks for them)
         self._lock = threading.Lock()
-        self._server = None
+        self.base_url = ""
 
     # --- lifecycle -------------------------------------------------------------------------------------
     def start(self) -> PlainIdp:
@@ -131,26 +132,8 @@ class PlainIdp:
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        self.base_url = self.serve(Handler, name="plain-idp")
         return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> PlainIdp:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def entry_url(self) -> str:

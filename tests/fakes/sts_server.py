@@ -46,9 +46,11 @@ import string
 import threading
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, quote, urlsplit
 from xml.sax.saxutils import escape
+
+from tests.fakes.loopback import LoopbackServer
 
 NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 VERSION = "2011-06-15"
@@ -113,7 +115,7 @@ def _parse_instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-class FakeSts:
+class FakeSts(LoopbackServer):
     def __init__(self, trusted_cert_pem: bytes | None = None, max_session_duration: dict[str, int] | None = None,
                  default_max_session_duration: int = 3600):
         self.trusted_cert_pem = trusted_cert_pem
@@ -127,8 +129,6 @@ class FakeSts:
         self.hang_seconds = 30.0  # how long "hang" waits before closing, unless stop() comes first
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.endpoint_url = ""
 
     # --- lifecycle -------------------------------------------------------------------------------------
@@ -139,26 +139,12 @@ class FakeSts:
         class Handler(_Handler):
             sts = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.endpoint_url = f"http://127.0.0.1:{self._server.server_port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
-                                        name="fake-sts", daemon=True)
-        self._thread.start()
+        self.endpoint_url = self.serve(Handler, name="fake-sts", poll_interval=0.05)
         return self
 
     def stop(self) -> None:
         self._stopping.set()  # a "hang" in progress ends now, so shutting down never waits for it
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> FakeSts:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        super().stop()
 
     # --- request dispatch ------------------------------------------------------------------------------
     def next_fault(self):
