@@ -24,7 +24,7 @@ from aws_sts.shown import where as _where
 from aws_sts.urls import is_loopback  # noqa: F401  (public: part of this module's API)
 
 KNOWN_KEYS = {"awsConfigPath", "outputFormat", "region", "provider", "idpEntryUrl", "defaultAccount", "accounts",
-              "browserPath", "timeoutSeconds", "rememberSession"}
+              "browserPath", "timeoutSeconds", "rememberSession", "signInOrigins"}
 ACCOUNT_KEYS = {"accountNumber", "idpEntryUrl"}
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")  # the AWS CLI's `output` values
 DEFAULT_AWS_CONFIG_PATH = "/.aws/credentials"
@@ -56,14 +56,15 @@ class Account(namedtuple("Account", "name number idp_entry_url has_own_entry_url
 
 
 _CONFIG_FIELDS = ("path credentials_path output_format region provider idp_entry_url default_account accounts "
-                  "browser_path timeout_seconds remember_session provider_settings")
+                  "browser_path timeout_seconds remember_session provider_settings sign_in_origins")
 
 
-class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True, {}))):
+class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True, {}, ()))):
     """path and credentials_path (Path), output_format, region, provider, idp_entry_url (str or None),
     default_account, accounts (name -> Account), browser_path (None), timeout_seconds (120.0),
     remember_session (True: keep the IdP's session cookies between runs, aws_sts.idp_session),
-    provider_settings (the keys of the provider's own config_keys that config.json gives, e.g. logoutUrl)."""
+    provider_settings (the keys of the provider's own config_keys that config.json gives, e.g. logoutUrl),
+    sign_in_origins (other origins where the IdP signs in: secrets may be typed there, providers/origin.py)."""
 
     __slots__ = ()
 
@@ -192,6 +193,10 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
         if key.endswith("Url"):  # a provider's URL keys (the generic provider's logoutUrl) are checked here
             settings[key] = get_str(key, urls.MAX_LENGTH)
             check_url(settings[key], lambda expected, key=key: fail(key, expected))
+        elif key in providers.config_keys(provider, switches=True) and not isinstance(settings[key], bool):
+            raise fail(key, f"must be true or false, got {shown(settings[key])}")
+
+    sign_in_origins = _origins(data.get("signInOrigins", []), lambda expected: fail("signInOrigins", expected))
 
     return Config(
         path=path,
@@ -206,7 +211,31 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
         timeout_seconds=float(timeout),
         remember_session=remember_session,
         provider_settings=settings,
+        sign_in_origins=sign_in_origins,
     )
+
+
+MAX_ORIGINS = 10
+
+
+def _origins(value: object, fail) -> tuple:
+    """signInOrigins: a list of origins such as "https://login.example.com" (https, or http on loopback, as
+    for idpEntryUrl; scheme, host and port only), each as the browser compares it."""
+    from urllib.parse import urlsplit
+
+    from aws_sts.providers.origin import origin_of
+
+    if not isinstance(value, list) or len(value) > MAX_ORIGINS:
+        raise fail(f'must be a list of at most {MAX_ORIGINS} origins such as ["https://login.example.com"]')
+    origins = []
+    for item in value:
+        text = _check_text(item, urls.MAX_LENGTH, fail)
+        check_url(text, fail)
+        parts = urlsplit(text)
+        if parts.path not in ("", "/") or parts.query or parts.fragment or not origin_of(text):
+            raise fail(f"must hold origins only (scheme, host and port, no path), got {shown(text)}")
+        origins.append(origin_of(text))
+    return tuple(origins)
 
 
 def _account(name: str, value: object, top_url: Optional[str], fail, unknown: list) -> Account:

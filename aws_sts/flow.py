@@ -65,7 +65,7 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
     if b64 is None:
         login = get_provider(config.provider, config.provider_settings).login(LoginRequest(
             entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
-            browser_path=config.browser_path, cookies=cookies,
+            browser_path=config.browser_path, cookies=cookies, sign_in_origins=config.sign_in_origins,
             # Not before: these imports would hold the GIL while Playwright imports and starts its driver
             # (measured: +0.15 s); once the page is loading, this thread mostly waits.
             while_loading=None if cookies else preload,

@@ -1,6 +1,9 @@
-"""The yardstick for a fresh sign-in: the least a Playwright script can do for the same Classic login.
+"""The yardstick for a fresh sign-in: the least a Playwright script can do for the same login.
 
-    python benchmarks/bare_playwright.py ENTRY_URL USERNAME PASSWORD CODE
+    python benchmarks/bare_playwright.py ENTRY_URL USERNAME PASSWORD CODE [classic|oie]
+
+classic: the Classic widget's pages; oie: the Identity Engine's, identifier and password on one page then
+the code, in either widget generation (it uses only the field names both share).
 
 Launches the same headless Chromium aws-sts would, fills the widget's sign-in and code forms, and stops
 when the SAML POST to AWS sign-in is captured. No config, no prompts, no STS, no error handling: what is
@@ -12,7 +15,7 @@ from __future__ import annotations
 import sys
 
 
-def main(entry_url: str, username: str, password: str, code: str) -> None:
+def main(entry_url: str, username: str, password: str, code: str, engine: str = "classic") -> None:
     from playwright.sync_api import sync_playwright
 
     sys.path.insert(0, __file__.rsplit("/", 2)[0])
@@ -29,11 +32,21 @@ def main(entry_url: str, username: str, password: str, code: str) -> None:
         page = browser.new_page()
         page.route(SAML_ENDPOINT, capture)
         page.goto(entry_url)
-        page.fill("#okta-signin-username", username, force=True)  # force: no wait for the slide-in to settle
-        page.fill("#okta-signin-password", password, force=True)
-        page.press("#okta-signin-password", "Enter")
-        page.fill("form.mfa-verify-totp input[name=answer]", code, force=True)
-        page.press("form.mfa-verify-totp input[name=answer]", "Enter")
+        if engine == "classic":
+            page.fill("#okta-signin-username", username, force=True)  # force: no wait for the slide-in to settle
+            page.fill("#okta-signin-password", password, force=True)
+            page.press("#okta-signin-password", "Enter")
+            page.fill("form.mfa-verify-totp input[name=answer]", code, force=True)
+            page.press("form.mfa-verify-totp input[name=answer]", "Enter")
+        else:
+            passcode = 'input[name="credentials.passcode"]'
+            page.fill("input[name=identifier]", username, force=True)
+            page.fill(passcode, password, force=True)
+            page.eval_on_selector(passcode, "el => { el.dataset.old = 1; }")
+            page.press(passcode, "Enter")
+            code_field = f"{passcode}:not([data-old])"  # the code page's field, a new element
+            page.fill(code_field, code, force=True)
+            page.press(code_field, "Enter")
         page.wait_for_selector("#done")
         browser.close()
     if not captured or "SAMLResponse=" not in captured[0]:
@@ -41,4 +54,4 @@ def main(entry_url: str, username: str, password: str, code: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -1,6 +1,6 @@
 """Timing of aws-sts, as medians over several runs (not part of the test run).
 
-    python benchmarks/bench.py [--runs 5] [--engines classic,oie,generic]
+    python benchmarks/bench.py [--runs 5] [--engines classic,oie,oie-gen3,generic]
 
 Prints, each a median of --runs runs (new processes, stdin not a terminal):
   - `aws-sts --version` against `python -c pass` (the ratio is what matters),
@@ -9,7 +9,9 @@ Prints, each a median of --runs runs (new processes, stdin not a terminal):
   - `--format process` answered from its cache against `python -c pass`, and `--all-roles` with 50 roles
     (a full sign-in, 50 AssumeRoleWithSAML calls, 50 profiles written),
   - a fresh sign-in (password + TOTP, the real widget served by the local fake Okta org, fake STS, no stored
-    session) until the credentials are written, for the Classic and the Identity Engine pages,
+    session) until the credentials are written, for the Classic and the Identity Engine pages (oie: the
+    second-generation widget, oie-gen3: the third), each against a bare Playwright script doing the same
+    sign-in, interleaved in the same run (benchmarks/bare_playwright.py),
   - with --engines ...,generic: the generic provider's fresh sign-in and stored-session run against a real
     SimpleSAMLphp (tests/fakes/simplesaml.py), and its identifier -> password -> code sign-in on the plain
     pages of tests/fakes/plain_idp.py.
@@ -60,7 +62,8 @@ def median_of(runs: int, command, env=None, warmup: int = 1) -> float:
 def run_times(engine: str, runs: int) -> dict:
     """Medians of a fresh sign-in, a run served by the stored session and a still-valid skip, on one org."""
     times: dict = {"fresh": [], "bare": [], "stored": [], "skip": [], "process": [], "all_roles": []}
-    with running(engine) as (org, sts), tempfile.TemporaryDirectory() as home:
+    kind, _, widget = engine.partition("-")
+    with running(kind, widget=widget or "gen2") as (org, sts), tempfile.TemporaryDirectory() as home:
         info = describe(org, sts)
         Path(home, "config.json").write_text(json.dumps(info["config"]))
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -76,13 +79,12 @@ def run_times(engine: str, runs: int) -> dict:
         def bare() -> float:
             org.reset()
             return timed([sys.executable, str(ROOT / "benchmarks" / "bare_playwright.py"), info["idp_entry_url"],
-                          info["username"], info["password"], totp_now(info["totp_secret"])], env)
+                          info["username"], info["password"], totp_now(info["totp_secret"]), kind], env)
 
         for i in range(runs + 1):  # the first run of each kind warms the page cache; interleaved: same load
-            if engine == "classic":  # the bare script knows the Classic pages only
-                elapsed = bare()
-                if i:
-                    times["bare"].append(elapsed)
+            elapsed = bare()
+            if i:
+                times["bare"].append(elapsed)
             elapsed = fresh()  # last: its stored session serves the runs below
             if i:
                 times["fresh"].append(elapsed)
@@ -161,7 +163,7 @@ def generic_times(runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--engines", default="classic,oie,generic")
+    parser.add_argument("--engines", default="classic,oie,oie-gen3,generic")
     args = parser.parse_args()
 
     baseline = median_of(args.runs, [sys.executable, "-c", "pass"])

@@ -59,6 +59,12 @@ class Answers:
                                                    how="pass --password or set AWS_STS_PASSWORD")
         return self._password
 
+    def forget_password(self) -> None:
+        """The IdP refused the password: the next password() asks again (the refused one stays scrubbed)."""
+        if self._password is not None:
+            self._typed.append(self._password)
+        self._password = None
+
     def remember_typed(self, secret: str) -> None:
         self._typed.append(secret)
 
@@ -111,13 +117,15 @@ def _totp(secret: str):
 
 class LoginRequest:
     """What a provider's login() gets: the entry URL, the Answers, the overall timeout, --debug, the browser
-    to use, the cookies of a stored IdP session to start with (None: a fresh browser), and work of the
-    caller's to start once the entry URL has been requested (`while_loading`, called once at most)."""
+    to use, the cookies of a stored IdP session to start with (None: a fresh browser), work of the
+    caller's to start once the entry URL has been requested (`while_loading`, called once at most), and the
+    other origins config.json allows secrets to be typed into (signInOrigins)."""
 
     def __init__(self, entry_url: str, answers: Answers, timeout: float = 120.0, debug: bool = False,
                  browser_path: Optional[str] = None, cookies: Optional[list] = None,
-                 while_loading: Optional[Callable[[], None]] = None):
+                 while_loading: Optional[Callable[[], None]] = None, sign_in_origins: tuple = ()):
         self.entry_url, self.answers, self.timeout = entry_url, answers, timeout
+        self.sign_in_origins = tuple(sign_in_origins)  # where else secrets may be typed (providers/origin.py)
         self.debug, self.browser_path, self.cookies = debug, browser_path, cookies
         self._while_loading = while_loading
 
@@ -160,6 +168,7 @@ class Provider:  # the interface (a typing.Protocol in spirit: providers need no
     name: str  # the IdP's name as messages show it, e.g. "Okta"
     config_keys: frozenset  # config.json keys this provider accepts beyond the common ones (a key ending in
     #                         "Url" is checked as a URL, like idpEntryUrl)
+    switch_keys: frozenset = frozenset()  # those of config_keys that must be true or false
     no_logout_hint: str = ""  # what to set so that logout() can end the session at the IdP (when it returns None)
 
     def __init__(self, settings: Optional[dict] = None):
@@ -179,12 +188,14 @@ def names() -> tuple:
     return tuple(PROVIDERS)
 
 
-def config_keys(name: str) -> frozenset:
-    """The config.json keys the named provider adds (none for an unknown name: config reports that)."""
+def config_keys(name: str, switches: bool = False) -> frozenset:
+    """The config.json keys the named provider adds (none for an unknown name: config reports that); with
+    switches, those of them that must be true or false."""
     if name not in PROVIDERS:
         return frozenset()
     module_name, _, class_name = PROVIDERS[name].partition(":")
-    return frozenset(getattr(getattr(importlib.import_module(module_name), class_name), "config_keys", ()))
+    provider = getattr(importlib.import_module(module_name), class_name)
+    return frozenset(getattr(provider, "switch_keys" if switches else "config_keys", ()))
 
 
 def get_provider(name: str, settings: Optional[dict] = None) -> Provider:

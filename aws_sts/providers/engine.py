@@ -80,17 +80,46 @@ CLAIM_JS = """([id, name]) => {
 }"""
 
 
+# Where a field is: its document's URL and where its form posts (the getter of HTMLFormElement, so that a
+# field named "action" cannot hide the form's real target; a submit button's formaction wins, as it would).
+FIELD_PLACE_JS = """(el) => {
+  const form = el.form;
+  let action = '';
+  if (form) {
+    action = Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, 'action').get.call(form);
+    for (const button of form.querySelectorAll('[formaction]')) action = button.formAction || action;
+  }
+  return [el.ownerDocument.location.href, action];
+}"""
+
+
+class SecretRefused(Exception):
+    """A secret was about to go into a page the origin rule does not allow (providers/origin.py)."""
+
+
+def _navigated(exc: Exception) -> bool:
+    """Playwright's error when the page navigated away under a call (its context destroyed)."""
+    return "context was destroyed" in str(exc) or "navigat" in str(exc).lower()
+
+
 def _no_description(flow: "Flow", element) -> str:
     return "a page aws-sts does not know"
 
 
-def sign_in(request: LoginRequest, states: Sequence[State], **flow_options) -> Login:
+def sign_in(request: LoginRequest, states: Sequence[State], *, memory: Optional[dict] = None,
+            prepare: Optional[Callable[["Flow"], None]] = None, **flow_options) -> Login:
     """A browser-driven provider's login(): open the browser, run the states, return what was posted to AWS
-    with the cookies of the browser it ended in (a window the user finished in, after a hand-off)."""
+    with the cookies of the browser it ended in (a window the user finished in, after a hand-off).
+
+    memory: what the provider's handlers start with (its settings); prepare(flow): the provider's work
+    before the first page opens (e.g. listening to the IdP's answers)."""
     from aws_sts.browser import open_browser
 
     with open_browser(request.browser_path, request.debug, request.cookies) as session:
         flow = Flow(session, request, states, **flow_options)
+        flow.memory.update(memory or {})
+        if prepare is not None:
+            prepare(flow)
         saml_response = flow.run()
         return Login(saml_response, flow.session.cookies())
 
@@ -117,6 +146,9 @@ class Flow:
         self.last_state = "opening the sign-in page"
         self._secrets: list = []
         self.deadline = time.monotonic() + request.timeout
+        from aws_sts.providers.origin import allowed_origins
+
+        self.allowed_origins = allowed_origins(request.entry_url, request.sign_in_origins)
         # A handler's click or fill waits at most this long for its element (Playwright's default is 30 s).
         session.page.set_default_timeout(ACTION_TIMEOUT_MS)
 
@@ -130,6 +162,21 @@ class Flow:
 
     def say(self, message: str) -> None:
         self.prompts.say(message)
+
+    def type(self, field, value, *, force: bool = False) -> None:
+        """Type a username, password or code into a field, only where providers/origin.py allows (raises
+        SecretRefused otherwise, before anything is typed or asked: value may be a function giving it, e.g.
+        Answers.password, called only once the field passed). force: skip Playwright's wait for the field to
+        stop moving (the Okta widget's slide-in costs ~0.25 s per view; the value is set the same way)."""
+        from aws_sts.providers.origin import origin_of, refusal
+
+        frame_url, action = field.evaluate(FIELD_PLACE_JS)
+        why = refusal(self.allowed_origins, self.page.url, frame_url, action)
+        if why:
+            where = origin_of(action or frame_url) if "target" in why else origin_of(
+                frame_url if "frame" in why else self.page.url)
+            raise SecretRefused(f"{where or 'a page'}: {why}")
+        field.fill(value() if callable(value) else value, force=force)
 
     def remember_secret(self, value: Optional[str]) -> None:
         """A value to scrub from failure artifacts besides the request's (e.g. a code typed at a prompt)."""
@@ -149,12 +196,8 @@ class Flow:
             if state.name == "captured":
                 break
             if state.name == UNKNOWN:
-                what = self.describe_unknown(self, element)
-                if self.can_hand_off():
-                    self.hand_off(what)
-                    break
-                raise self.fail(f"{self.idp_name} shows {what}, which aws-sts cannot answer.", "unknown-page",
-                                hint=True)
+                self.unknown(self.describe_unknown(self, element))
+                break
             self.last_state = state.description or state.name
             self.act(state, element)
         if not self.session.capture.saml_response:
@@ -168,12 +211,28 @@ class Flow:
 
         try:
             state.handle(self, element)
+        except SecretRefused as refused:
+            if self.can_hand_off():
+                self.hand_off(f"a page aws-sts will not type into ({refused})")
+                return
+            raise self.fail(f"aws-sts did not type into {refused}.\nIt types a username, a password or a code "
+                            f"only into {self.idp_name}'s own pages ({', '.join(sorted(self.allowed_origins))}); "
+                            "if your identity provider signs in on that host, add its https origin to "
+                            '"signInOrigins" in config.json.', "refused-origin") from None
         except PlaywrightError as exc:
-            if self.session.capture.saml_response:
-                return  # the page moved on to AWS while the handler was still looking at it
+            if self.session.capture.saml_response or _navigated(exc):
+                return  # the page moved on (to AWS, or to the IdP's next page) while the handler looked at it
             reason = first_line(exc)
             raise self.fail(f"aws-sts could not answer {state.description or state.name}: {reason}",
                             "unexpected-page", hint=True) from None
+
+    def unknown(self, what: str) -> None:
+        """A page no state can answer: the user finishes in a window where there is a display (returns once
+        the SAML POST is captured), else the run ends with the failure artifacts."""
+        if self.can_hand_off():
+            self.hand_off(what)
+            return
+        raise self.fail(f"{self.idp_name} shows {what}, which aws-sts cannot answer.", "unknown-page", hint=True)
 
     def can_hand_off(self) -> bool:
         """A display someone looks at: not the container's virtual one for --debug (docker/entrypoint.sh)."""
@@ -259,7 +318,7 @@ class Flow:
                     raise AuthenticationError("The browser window was closed before the sign-in finished; "
                                               "run aws-sts again to sign in.") from None
                 # A navigation can destroy the page's context mid-wait: just look again.
-                if "context was destroyed" in str(exc) or "navigat" in str(exc).lower():
+                if _navigated(exc):
                     if time.monotonic() < self.deadline:
                         continue
                 raise

@@ -141,13 +141,106 @@ def test_push_and_code_interactive_typed_code(org, sts, home, spawn_cli, login_a
     assert "verify:totp:ok" in org.events and "push:sent" not in org.events
 
 
+@pytest.mark.parametrize("factors, sent", [("sms", "by SMS to +1 XXX-XXX-0042"),
+                                            ("email", "by email to a...@example.com")])
+def test_code_sent_by_sms_or_email_with_otp(org, sts, home, run_cli, login_args, factors, sent):
+    org.scenario.factors = factors
+    result = run_cli(*login_args(), "--otp", totp_now(org.scenario.totp_secret))
+    assert_ok(result)
+    assert f"Okta sent a code {sent}." in result.stderr.splitlines()
+    assert [e for e in org.events if e.startswith("verify:")] == [f"verify:{factors}:sent", f"verify:{factors}:ok"]
+    assert read_profile(home, "staging-Developer")["aws_access_key_id"].startswith("ASIA")
+
+
+@pytest.mark.parametrize("factors", ["sms", "email"])
+def test_code_sent_without_otp_or_tty_names_otp_and_never_uses_the_totp_secret(
+        org, sts, home, run_cli, login_args, factors):
+    """AWS_STS_TOTP_SECRET makes authenticator app codes: a code Okta sends is --otp or typed, and without a
+    terminal the run stops before Okta sends anything."""
+    org.scenario.factors = factors
+    result = run_cli(*login_args(), env={"AWS_STS_TOTP_SECRET": org.scenario.totp_secret})
+    err = assert_failed(result, 2, "--otp CODE")
+    assert [line for line in err.splitlines() if "--otp" in line] == [err.strip().splitlines()[-1]]
+    assert not [e for e in org.events if e.startswith("verify:")]  # no code sent, none made from the secret
+    assert not (home / ".aws" / "credentials").exists()
+
+
+def test_sms_code_typed_at_the_prompt(org, sts, home, spawn_cli, login_args):
+    org.scenario.factors = "sms"
+    # The secret is set and must not answer the SMS page: the code is asked for.
+    child = spawn_cli(*login_args(), env={"AWS_STS_TOTP_SECRET": org.scenario.totp_secret})
+    child.expect("Okta sent a code by SMS to \\+1 XXX-XXX-0042")
+    child.expect("Code from the text message")
+    assert org.events.count("verify:sms:sent") == 1
+    child.sendline(totp_now(org.scenario.totp_secret))
+    child.expect("under the staging-Developer profile")
+    finish(child)
+    assert child.exitstatus == 0
+    assert [e for e in org.events if e.startswith("verify:")] == ["verify:sms:sent", "verify:sms:ok"]
+
+
+def test_wrong_sms_code_interactive_asks_again(org, sts, home, spawn_cli, login_args):
+    org.scenario.factors = "sms"
+    child = spawn_cli(*login_args(), "--otp", "135791")
+    child.expect("Okta sent a code by SMS")
+    child.expect(r"Okta: Your passcode doesn't match our records\. Try again\.")
+    child.expect("Code from the text message")
+    child.sendline(totp_now(org.scenario.totp_secret))
+    child.expect("under the staging-Developer profile")
+    finish(child)
+    assert child.exitstatus == 0
+    # the same SMS, typed again: not sent twice
+    assert [e for e in org.events if e.startswith("verify:")] == ["verify:sms:sent", "verify:sms:bad", "verify:sms:ok"]
+
+
+# -- pages between the password and the factors ------------------------------------------------------
+
+@pytest.mark.parametrize("factors", ["none", "totp"])
+def test_password_expiry_warning_is_skipped(org, sts, home, run_cli, login_args, factors):
+    org.scenario.classic_password_warn = True
+    org.scenario.factors = factors
+    result = run_cli(*login_args(), "--otp", totp_now(org.scenario.totp_secret))
+    assert_ok(result)
+    assert "Okta: your password expires in 4 days — skipped; change it soon" in result.stderr.splitlines()
+    assert "authn:password-changed" not in org.events
+    after = ["verify:totp:ok"] if factors == "totp" else []
+    assert [e for e in org.events if e.startswith(("authn:", "verify:"))] == [
+        "authn:ok", "authn:password-warn", "authn:skip", *(["authn:mfa-required"] if after else []), *after]
+    assert read_profile(home, "staging-Developer")
+
+
 # -- wrong answers ---------------------------------------------------------------------------------
 
 def test_wrong_password_shows_oktas_message(org, sts, home, run_cli):
     result = run_cli("--username", org.scenario.username, "--password", "wrong-password")
-    assert_failed(result, 1, "Okta:")
-    assert "Unable to sign in" in result.stderr or "Authentication failed" in result.stderr
+    assert_failed(result, 1, "Okta: Unable to sign in: wrong username or password, or the account is locked.")
     assert "wrong-password" not in result.stderr + result.stdout
+    assert org.primary_sign_ins() == ["authn:bad-password"]  # without a terminal: at once, no second try
+    assert not (home / ".aws").exists()
+
+
+def test_wrong_password_interactive_asks_again(org, sts, home, spawn_cli):
+    org.scenario.factors = "none"
+    child = spawn_cli("--username", org.scenario.username, "--password", "wrong-password")
+    child.expect(r"Okta: Unable to sign in \(wrong username or password, or the account is locked\)\. Try again\.")
+    child.expect("Password")
+    child.sendline(org.scenario.password)
+    child.expect("under the staging-Developer profile")
+    finish(child)
+    assert child.exitstatus == 0
+    assert org.primary_sign_ins() == ["authn:bad-password", "authn:ok"]
+
+
+def test_three_wrong_passwords_end_the_run(org, sts, home, spawn_cli):
+    child = spawn_cli("--username", org.scenario.username, "--password", "wrong-1")
+    for password in ("wrong-2", "wrong-3"):
+        child.expect("Try again")
+        child.expect("Password")
+        child.sendline(password)
+    child.expect(r"Okta: Unable to sign in \(3 tries\): wrong username or password, or the account is locked")
+    finish(child)
+    assert child.exitstatus == 1
+    assert org.primary_sign_ins() == ["authn:bad-password"] * 3
     assert not (home / ".aws").exists()
 
 
@@ -482,9 +575,10 @@ def test_timeout_saves_artifacts_without_secrets(org, sts, home, run_cli, login_
 
 
 def test_unknown_page_names_it_and_saves_artifacts(org, sts, home, run_cli, login_args):
-    org.scenario.factors = "sms"
+    org.scenario.factors = "question"  # a security question: aws-sts does not answer it
     result = run_cli(*login_args())
-    assert_failed(result, 1, "Okta shows a page titled", "SMS", "aws-sts cannot answer", "aws-sts-debug", "--debug")
+    assert_failed(result, 1, 'Okta shows a page titled "Security Question"', "aws-sts cannot answer",
+                  "aws-sts-debug", "--debug")
     folder = home / ".aws" / "aws-sts-debug"
     files = sorted(folder.iterdir())
     assert {f.suffix for f in files} == {".png", ".html"}
@@ -498,7 +592,7 @@ def test_unknown_page_under_a_display_is_handed_to_the_user_and_closing_it_ends_
     user closing the window (ctrl+w, the test playing the user) ends the run with one plain line."""
     from tests.e2e.conftest import AWS_STS
 
-    org.scenario.factors = "sms"
+    org.scenario.factors = "question"
     (home / "config.json").write_text(json.dumps(config_for(org)))
     child = subprocess.Popen([AWS_STS, *login_args()], env={**cli_env, "DISPLAY": display}, cwd=home, text=True,
                              stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -625,9 +625,12 @@ def _pages(engine):
                 "push": _selector(classic.STATES, "classic:push"),
                 "input": "input[name=answer]", "answer": "/api/v1/authn/factors/",
                 "sign-in": _selector(classic.STATES, "classic:sign-in")}
-    return {"code": _selector(idx.STATES, "idx:code"), "code-error": _selector(idx.STATES, "idx:code-error"),
-            "push": _selector(idx.STATES, "idx:push"), "input": idx.CODE_INPUT, "answer": "/idp/idx/challenge/answer",
-            "sign-in": _selector(idx.STATES, "idx:sign-in")}
+    # aws-sts reads an Identity Engine page from Okta's answer, not from selectors: these are the second-generation
+    # widget's own (the org's default), with the field names aws-sts types into.
+    return {"code": "#okta-sign-in form[data-se=o-form]:has(input[name='credentials.passcode'])",
+            "code-error": "#okta-sign-in .o-form-error-container .okta-form-infobox-error",
+            "push": "#okta-sign-in .siw-main-view.challenge-poll--okta_verify", "input": idx.PASSCODE,
+            "answer": "/idp/idx/challenge/answer", "sign-in": f"#okta-sign-in {idx.IDENTIFIER}"}
 
 
 def _wrong_code(secret):
@@ -818,3 +821,455 @@ def test_step_up_session_ended_meanwhile_gives_a_new_verified_session(org):
     assert client.open("GET", f"/login/sessionCookieRedirect?{query}")[0] == 302
     assert client.sid() != old and org.live_sessions() == 1
     assert client.app()[0] == "saml"
+
+
+# ---------------------------------------------------------------------------------------------- IDX pages, both widgets
+# The Identity Engine pages of okta_idx in the real widget, second (okta-sign-in.oie.min.js) and third generation
+# (okta-sign-in.next.js), driven with plain Playwright: the fake must answer what each widget posts.
+
+GENS = ["gen2", "gen3"]
+# What each generation shows for a control (gen2: Backbone views, `.siw-main-view`; gen3: React/MUI, no view class).
+UI = {
+    "gen2": {"code": 'input[name="credentials.passcode"]', "submit": ".o-form-button-bar [type=submit]",
+             "message": "[data-se=o-form-error-container]", "stay": "a[data-se=stay-signed-in-btn]",
+             "do-not-stay": "a[data-se=do-not-stay-signed-in-btn]",
+             "email-code-instead": "button.enter-auth-code-instead-link",
+             "voice-instead": "a[data-se=phone-authenticator-challenge__link]"},
+    "gen3": {"code": 'input[name="credentials.passcode"]', "submit": "button[data-se=save]",
+             "message": "[data-se=infobox-error]", "stay": "button[data-se=stay-signed-in-btn]",
+             "do-not-stay": "button[data-se=do-not-stay-signed-in-btn]",
+             "email-code-instead": 'button:has-text("Enter a verification code instead")',
+             "voice-instead": 'button:has-text("Receive a voice call instead")'},
+}
+# interstitial -> (what its page says, its skip control in gen2, in gen3)
+SKIPPABLE_PAGES = {
+    "password-expiry-warning": ("Your password will expire in 4 days", "a[data-se=skip]", "button[data-se=skip]"),
+    "passkey-promotion": ("Set up a passkey", "a[data-se=skip-setup]", "button[data-se=skip]"),
+    "enroll-optional": ("Set up security methods", "a.skip-all", "button[data-se=save]"),
+    "enroll-grace-period": ("Required soon", "a.skip-all", "button[data-se=save]"),
+    "device-assurance-grace-period": ("Device assurance reminder", 'input[type=submit][value="Continue to app"]',
+                                      'button:has-text("Continue to app")'),
+}
+UNSKIPPABLE_PAGES = {"password-expired": {"gen2": "password has expired", "gen3": "password has expired"},
+                     "enroll-required": {"gen2": "Required now", "gen3": "Required now"},
+                     "unlock-account": {"gen2": "Select from the following options", "gen3": "Unlock account"}}
+# Console errors the real widget logs by itself: a 4xx answer, and the FastPass probe of ports nothing listens on.
+EXPECTED_CONSOLE = ("Failed to load resource", "checking port", "checking url", "not listening on port",
+                    "No available ports")
+
+
+@pytest.fixture(scope="module")
+def widget_chromium(chromium):
+    """The full Chromium (not the headless shell), from the same Playwright (one per process)."""
+    browser = chromium.browser_type.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
+                                           args=["--no-sandbox"])
+    yield browser
+    browser.close()
+
+
+class WidgetPage:
+    """A page of a fresh browser context on the org's app; AWS sign-in answered here; console errors kept."""
+
+    def __init__(self, browser, org):
+        self.org = org
+        self.context = browser.new_context()
+        self.page = self.context.new_page()
+        self.console_errors: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.console_errors.append(f"page error: {e}"))
+        self.page.route(saml_idp.AWS_SIGNIN_URL, lambda route: route.fulfill(status=200, content_type="text/html",
+                                                                            body="<html><body>AWS</body></html>"))
+
+    def open(self):
+        self.page.goto(self.org.app_url)
+        return self
+
+    def sign_in(self, password=None):
+        s = self.org.scenario
+        self.page.locator("input[name=identifier]").fill(s.username, timeout=20000)
+        field = self.page.locator('input[name="credentials.passcode"]')
+        if s.oie_identifier_first:
+            field = self.page.locator("input[name=identifier]")
+        else:
+            field.fill(password or s.password)
+        # Enter until the widget posts: a freshly drawn second-generation view may drop the first submit.
+        _submit_until_sent(self.page, field, "/idp/idx/identify")
+
+    def enter_code(self, gen, code=None):
+        field = self.page.locator(f'{UI[gen]["code"]}:not([type=password])')
+        field.fill(code or totp_now(self.org.scenario.totp_secret), timeout=15000)
+        field.press("Enter")
+
+    def wait_for_aws(self):
+        self.page.wait_for_url(saml_idp.AWS_SIGNIN_URL, timeout=15000)
+
+    def text(self) -> str:
+        return self.page.locator("#okta-login-container").inner_text()
+
+    def unexpected_console_errors(self) -> list[str]:
+        return [e for e in self.console_errors if not any(known in e for known in EXPECTED_CONSOLE)]
+
+
+@pytest.fixture
+def widget(widget_chromium, org):
+    """widget(gen, **scenario) -> WidgetPage on the app page of an OIE org with the given widget generation
+    (go=False: not opened yet)."""
+    pages = []
+
+    def open_(gen, go=True, **scenario):
+        org.scenario.engine, org.scenario.widget = "oie", gen
+        for name, value in scenario.items():
+            assert hasattr(org.scenario, name), name
+            setattr(org.scenario, name, value)
+        page = WidgetPage(widget_chromium, org)
+        pages.append(page)
+        return page.open() if go else page
+
+    yield open_
+    for page in pages:
+        page.context.close()
+    for page in pages:  # the fake's JSON makes the real widget render without errors of its own
+        assert page.unexpected_console_errors() == [], page.console_errors
+
+
+def idx_call(org, path, body, cookies=None):
+    """POST an IDX call: (status, parsed answer); Okta answers application/ion+json."""
+    status, _, raw = call(org, "POST", path, body, cookies=cookies)
+    return status, json.loads(raw)
+
+
+def _signed_in(org):
+    assert org.events[-3:] == ["idx:token-redirect", "session:created", "saml:issued"] or \
+        org.events[-4:-1] == ["idx:token-redirect", "session:created", "idx:device-remembered"], org.events
+    assert not [e for e in org.events if e.startswith("idx:form-submitted")], org.events
+
+
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_login_page_loads_the_bundle_of_the_scenario_widget(org, gen):
+    org.scenario.engine, org.scenario.widget = "oie", gen
+    page = call(org, "GET", login_redirect(org))[2]
+    (src,) = [s for s in etree.HTML(page).xpath("//script/@src")]
+    assert src == "/assets/widget/js/" + {"gen2": "okta-sign-in.oie.min.js", "gen3": "okta-sign-in.next.js"}[gen]
+    assert call(org, "GET", src)[0] == 200
+    client = Client(org)
+    client.set_sid(org.create_session(org.scenario.username))
+    org.scenario.step_up = True
+    step_up = client.open("GET", client.app()[1])[2]
+    assert etree.HTML(step_up).xpath("//script/@src") == [src]
+
+
+@pytest.mark.parametrize("name", list(SKIPPABLE_PAGES))
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_skippable_interstitial_skipped_in_the_real_widget(org, widget, gen, name):
+    says, *skip = SKIPPABLE_PAGES[name]
+    page = widget(gen, factors="none", oie_before_mfa=[name])
+    page.sign_in()
+    page.page.get_by_text(says).first.wait_for(timeout=15000)  # gen3's skip may look like the sign-in button
+    control = page.page.locator(skip[GENS.index(gen)])
+    (token,) = org.idx.state_tokens()
+    with page.page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/idp/idx/skip")) as posted:
+        control.click()
+    assert json.loads(posted.value.post_data) == {"stateHandle": token}
+    page.wait_for_aws()
+    assert org.events[org.events.index("idx:password:ok") + 1:] == [
+        f"idx:interstitial:{name}", f"idx:skip:{name}", "idx:success", "idx:token-redirect", "session:created",
+        "saml:issued"]
+
+
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_interstitials_before_and_after_the_second_factor_then_kmsi(org, widget, gen):
+    before, after = ["password-expiry-warning", "enroll-optional"], ["passkey-promotion",
+                                                                     "device-assurance-grace-period"]
+    page = widget(gen, factors="totp", oie_before_mfa=before, oie_after_mfa=after, oie_kmsi_prompt=True)
+    page.sign_in()
+    for name in before + ["code"] + after:
+        if name == "code":
+            page.enter_code(gen)
+            continue
+        says, *skip = SKIPPABLE_PAGES[name]
+        page.page.get_by_text(says).first.wait_for(timeout=15000)
+        page.page.locator(skip[GENS.index(gen)]).click()
+    page.page.locator(UI[gen]["do-not-stay"]).click(timeout=15000)
+    page.wait_for_aws()
+    shown = [e for e in org.events if e.startswith(("idx:interstitial", "idx:skip", "idx:challenge", "verify:",
+                                                    "idx:keep-me"))]
+    assert shown == ["idx:interstitial:password-expiry-warning", "idx:skip:password-expiry-warning",
+                     "idx:interstitial:enroll-optional", "idx:skip:enroll-optional", "idx:challenge:google_otp:otp",
+                     "verify:totp:ok", "idx:interstitial:passkey-promotion", "idx:skip:passkey-promotion",
+                     "idx:interstitial:device-assurance-grace-period",
+                     "idx:skip:device-assurance-grace-period", "idx:keep-me-signed-in:false"]
+    _signed_in(org)
+
+
+@pytest.mark.parametrize("name", list(UNSKIPPABLE_PAGES))
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_unskippable_interstitial_has_no_skip_and_okta_refuses_one(org, widget, gen, name):
+    page = widget(gen, factors="none", oie_after_mfa=[name])
+    page.sign_in()
+    page.page.get_by_text(UNSKIPPABLE_PAGES[name][gen]).first.wait_for(timeout=15000)
+    assert page.page.locator("[data-se=skip], [data-se=skip-setup], .skip-all").count() == 0
+    token = org.idx.state_tokens()[0]
+    status, body = idx_call(org, "/idp/idx/skip", {"stateHandle": token})
+    assert status == 400 and body["messages"]["value"][0]["message"] == "This page cannot be skipped."
+    assert [r["name"] for r in body["remediation"]["value"]] == [{
+        "password-expired": "reenroll-authenticator", "enroll-required": "select-authenticator-enroll",
+        "unlock-account": "select-authenticator-unlock-account"}[name]]
+    assert org.events[-2:] == [f"idx:interstitial:{name}", f"idx:skip-refused:{name}"]
+    assert "session:created" not in org.events and org.live_sessions() == 0
+
+
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_interstitial_form_posted_is_recorded_and_goes_nowhere(org, widget, gen):
+    """Changing the password on the expiry warning (instead of "Remind me later") is what aws-sts must never do."""
+    page = widget(gen, factors="none", oie_before_mfa=["password-expiry-warning"])
+    page.sign_in()
+    new = "Another-Passw0rd-x"
+    page.page.locator("input[name=confirmPassword]").fill(new, timeout=15000)  # the change-password form is up
+    page.page.locator('input[name="credentials.passcode"]').fill(new)
+    with page.page.expect_response(lambda r: r.url.endswith("/idp/idx/challenge/answer")) as answered:
+        page.page.locator(UI[gen]["submit"]).click()
+    assert answered.value.status == 400
+    if gen == "gen2":  # gen3 shows no message on this page when the org has a brand name (its own choice)
+        page.page.locator(UI[gen]["message"]).get_by_text("only its skip").wait_for(timeout=10000)
+    assert org.events[-1] == "idx:form-submitted:password-expiry-warning" and org.live_sessions() == 0
+    assert "Your password will expire in 4 days" in page.text()  # still there: nothing moved on
+
+
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_enrollment_choice_is_a_form_submitted(org, widget, gen):
+    page = widget(gen, factors="none", oie_before_mfa=["enroll-optional"])
+    page.sign_in()
+    choice = "a[data-se=button][aria-label^='Set up Phone']" if gen == "gen2" else \
+        "button[data-se=authenticator-button][aria-label^='Set up Phone']"
+    with page.page.expect_response(lambda r: r.url.endswith("/idp/idx/credential/enroll")) as answered:
+        page.page.locator(choice).click(timeout=15000)
+    assert answered.value.status == 400
+    assert json.loads(answered.value.request.post_data)["authenticator"]["id"] == "autfakephone00000001"
+    assert org.events[-1] == "idx:form-submitted:enroll-optional"
+
+
+TERMINAL_TEXT = {"not-assigned": "User is not assigned to this application.",
+                 "access-denied": "You do not have permission to perform the requested action",
+                 "session-expired": "You have been logged out due to inactivity.",
+                 "rate-limited": "Too many attempts. Try again later."}  # the widgets' own words (tooManyRequests)
+
+
+@pytest.mark.parametrize("name", list(TERMINAL_TEXT))
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_terminal_answer_shows_oktas_message(org, widget, gen, name):
+    page = widget(gen, factors="none", oie_terminal=name)
+    with page.page.expect_response(lambda r: r.url.endswith("/idp/idx/identify")) as answered:
+        page.sign_in()
+    assert answered.value.status == {"not-assigned": 400, "access-denied": 403, "session-expired": 401,
+                                     "rate-limited": 429}[name]
+    page.page.locator(UI[gen]["message"]).get_by_text(TERMINAL_TEXT[name]).wait_for(timeout=10000)
+    assert org.events[-2:] == ["idx:password:ok", f"idx:terminal:{name}"]
+    assert org.live_sessions() == 0 and org.saml_responses == []
+
+
+@pytest.mark.parametrize("after", ["identify", "password", "mfa"])
+@pytest.mark.parametrize("name", list(TERMINAL_TEXT))
+def test_oie_terminal_answer_at_each_step_over_http(org, name, after):
+    org.scenario.engine, org.scenario.oie_terminal, org.scenario.oie_terminal_after = "oie", name, after
+    org.scenario.oie_identifier_first = True
+    client = Client(org)
+    page = client.open("GET", login_redirect(org))[2]
+    token = re.search(rb'"stateToken": "([^"]+)"', page).group(1).decode()
+    steps = [("/idp/idx/identify", {"identifier": org.scenario.username}),
+             ("/idp/idx/challenge/answer", {"credentials": {"passcode": org.scenario.password}}),
+             ("/idp/idx/challenge/answer", {"credentials": {"passcode": totp_now(org.scenario.totp_secret)}})]
+    for path, body in steps[:["identify", "password", "mfa"].index(after) + 1]:
+        status, _, answer = client.open("POST", path, {**body, "stateHandle": token})
+    status_of, message = {"not-assigned": (400, "idx.error.user.not.assigned.to.app"),
+                          "access-denied": (403, "security.access_denied"),
+                          "session-expired": (401, "idx.session.expired"),
+                          "rate-limited": (429, "tooManyRequests")}[name]
+    assert status == status_of and [m["i18n"]["key"] for m in answer["messages"]["value"]] == [message]
+    assert org.events[-1] == f"idx:terminal:{name}"
+    if name == "not-assigned":  # the sign-in page again
+        assert [r["name"] for r in answer["remediation"]["value"]] == ["identify"]
+    else:  # the transaction is over: every later call gets the same answer
+        assert "remediation" not in answer
+        again = client.open("POST", "/idp/idx/introspect", {"stateToken": token})
+        assert again[0] == status_of and again[2]["messages"] == answer["messages"]
+    assert client.open("GET", f"/login/token/redirect?stateToken={token}")[0] == 302
+    assert org.live_sessions() == 0 and client.sid() is None
+
+
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_fastpass_probe_of_the_loopback_ends_on_identify(org, widget, gen):
+    """Okta FastPass looks for Okta Verify on the loopback; nothing answers; the widget says so and Okta answers the
+    identify page. It takes a fraction of a second (no timeout to wait for): measured, and printed with -s."""
+    import time
+
+    page = widget(gen, go=False, factors="none", oie_device_probe=True)
+    probes, marks = [], {}
+    page.page.on("request", lambda r: urlsplit(r.url).path == "/probe" and probes.append(urlsplit(r.url).port))
+    page.page.on("response", lambda r: r.url.endswith("/idp/idx/introspect") and
+                 marks.setdefault("probe page", time.monotonic()))
+    with page.page.expect_request(lambda r: r.url.endswith("/idp/idx/authenticators/poll/cancel")) as cancelled:
+        page.open()
+    page.page.locator("input[name=identifier]").wait_for(state="visible", timeout=15000)
+    took = time.monotonic() - marks["probe page"]
+    print(f"\n{gen}: FastPass probe page to identify page in {took * 1000:.0f} ms")
+    assert took < 5
+    assert org.events[-3:] == ["idx:introspect", "idx:device-probe", "idx:device-probe:cancelled"]
+    (token,) = org.idx.state_tokens()
+    assert json.loads(cancelled.value.post_data) == {"reason": "OV_UNREACHABLE_BY_LOOPBACK", "statusCode": None,
+                                                     "stateHandle": token}
+    status, now = idx_call(org, "/idp/idx/introspect", {"stateToken": token})  # identify now: no more probing
+    assert status == 200 and "authenticatorChallenge" not in now
+    assert len(set(probes)) == 4 and all(probes)  # every port offered was tried
+    page.sign_in()
+    page.wait_for_aws()
+    _signed_in(org)
+
+
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_email_enter_a_verification_code_instead(org, widget, gen):
+    page = widget(gen, oie_authenticators=["okta_email"])
+    page.sign_in()
+    instead = page.page.locator(UI[gen]["email-code-instead"])
+    instead.wait_for(timeout=15000)
+    assert "Verify with your email" in page.text() and "a***e@example.com" in page.text()
+    assert org.events[-1] == "idx:challenge:okta_email:email"  # the email went out with the page
+    instead.click()
+    page.enter_code(gen, _wrong_code(org.scenario.totp_secret))
+    page.page.get_by_text("Invalid code").first.wait_for(timeout=10000)
+    field = page.page.locator(UI[gen]["code"])
+    field.fill(totp_now(org.scenario.totp_secret))
+    _submit_until_sent(page.page, field, "/idp/idx/challenge/answer")  # a submit right after an error is dropped
+    page.wait_for_aws()
+    assert org.events.count("verify:totp:bad") == 1 and "verify:totp:ok" in org.events
+    _signed_in(org)
+
+
+@pytest.mark.parametrize("factors, choose, method", [
+    (["phone_sms"], "submit", "sms"),
+    (["phone_voice"], "submit", "voice"),
+    (["phone_sms", "phone_voice"], "submit", "sms"),
+    (["phone_sms", "phone_voice"], "voice-instead", "voice"),
+])
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_phone_sms_or_voice_then_code(org, widget, gen, factors, choose, method):
+    page = widget(gen, oie_authenticators=factors)
+    page.sign_in()
+    page.page.get_by_text("Verify with your phone").wait_for(timeout=15000)
+    control = page.page.locator(UI[gen][choose])
+    assert "+1 XXX-XXX-5309" in page.text()
+    assert page.page.locator(UI[gen]["voice-instead"]).count() == (1 if len(factors) == 2 else 0)
+    assert not [e for e in org.events if e.startswith("idx:challenge")]  # nothing sent before the user asks
+    with page.page.expect_request(lambda r: r.url.endswith("/idp/idx/challenge")) as posted:
+        control.click()
+    assert json.loads(posted.value.post_data)["authenticator"] == {
+        "id": "autfakephone00000001", "methodType": method, "enrollmentId": "mblfakephone00000001"}
+    page.enter_code(gen)
+    page.wait_for_aws()
+    assert [e for e in org.events if e.startswith(("idx:challenge", "verify:"))] == [
+        f"idx:challenge:phone_number:{method}", "verify:totp:ok"]
+    _signed_in(org)
+
+
+@pytest.mark.parametrize("accept", [True, False])
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_stay_signed_in_remembers_the_device(org, widget, gen, accept):
+    """Accepted, the browser gets Okta's long-lived DT cookie; declined, nothing is remembered. (That a later
+    sign-in with it skips the second factor is proven over HTTP below, and through aws-sts in test_idx.py.)"""
+    page = widget(gen, oie_kmsi_prompt=True)
+    page.sign_in()
+    page.enter_code(gen)
+    with page.page.expect_request(lambda r: r.url.endswith("/idp/idx/keep-me-signed-in")) as posted:
+        page.page.locator(UI[gen]["stay" if accept else "do-not-stay"]).click(timeout=15000)
+    assert json.loads(posted.value.post_data)["keepMeSignedIn"] is accept
+    page.wait_for_aws()
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert ("DT" in cookies) is accept
+    if accept:
+        assert cookies["DT"]["httpOnly"] and cookies["DT"]["expires"] > 0
+        assert org.events.count("idx:device-remembered") == 1
+    assert org.events.count(f"idx:keep-me-signed-in:{str(accept).lower()}") == 1
+
+
+def test_oie_remembered_device_skips_only_the_second_factor(org):
+    """The DT cookie skips the second factor only: the password is still checked; a device the org does not know
+    (forgotten, or never remembered) skips nothing."""
+    org.scenario.engine, org.scenario.oie_kmsi_prompt = "oie", True
+    client = Client(org)
+    token = re.search(rb'"stateToken": "([^"]+)"', client.open("GET", login_redirect(org))[2]).group(1).decode()
+    s = org.scenario
+    client.open("POST", "/idp/idx/identify", {"identifier": s.username, "credentials": {"passcode": s.password},
+                                              "stateHandle": token})
+    client.open("POST", "/idp/idx/challenge/answer", {"credentials": {"passcode": totp_now(s.totp_secret)},
+                                                      "stateHandle": token})
+    body = client.open("POST", "/idp/idx/keep-me-signed-in", {"keepMeSignedIn": True, "stateHandle": token})[2]
+    href = urlsplit(body["success"]["href"])
+    client.open("GET", f"{href.path}?{href.query}")
+    device = next(c.value for c in client.jar if c.name == "DT")
+    page = client.open("GET", login_redirect(org))[2]
+    token = re.search(rb'"stateToken": "([^"]+)"', page).group(1).decode()
+    wrong = client.open("POST", "/idp/idx/identify", {"identifier": s.username, "stateHandle": token,
+                                                      "credentials": {"passcode": "wrong"}})
+    assert wrong[0] == 401
+    body = client.open("POST", "/idp/idx/identify", {"identifier": s.username, "stateHandle": token,
+                                                     "credentials": {"passcode": s.password}})[2]
+    assert [r["name"] for r in body["remediation"]["value"]] == ["keep-me-signed-in"]
+    org.reset()  # the org forgets the device: the cookie alone is nothing
+    other = Client(org)
+    page = other.open("GET", login_redirect(org))[2]
+    token = re.search(rb'"stateToken": "([^"]+)"', page).group(1).decode()
+    status, body = idx_call(org, "/idp/idx/identify", {"identifier": s.username, "stateHandle": token,
+                                                       "credentials": {"passcode": s.password}}, cookies={"DT": device})
+    assert status == 200 and body["remediation"]["value"][0]["name"] == "challenge-authenticator"
+
+
+@pytest.mark.parametrize("identifier_first, says", [(False, "Unable to sign in"),
+                                                    (True, "Password is incorrect")])
+@pytest.mark.parametrize("gen", GENS)
+def test_oie_wrong_password_then_right_one(org, widget, gen, identifier_first, says):
+    page = widget(gen, factors="none", oie_identifier_first=identifier_first)
+    if identifier_first:
+        page.sign_in()
+        field = page.page.locator('input[name="credentials.passcode"]')
+        field.fill("not-the-password", timeout=15000)
+        field.press("Enter")
+    else:
+        page.sign_in(password="not-the-password")
+    page.page.locator(UI[gen]["message"]).get_by_text(says).wait_for(timeout=10000)
+    assert org.events[-1] == "idx:password:bad"
+    field = page.page.locator('input[name="credentials.passcode"]')
+    field.fill(org.scenario.password)
+    _submit_until_sent(page.page, field, "/idp/idx/")  # a submit right after an error is dropped
+    page.wait_for_aws()
+    _signed_in(org)
+
+
+def test_oie_gen3_push_and_the_list_of_methods(org, widget):
+    """The third generation on pages the second one already had: the list, then Okta Verify push."""
+    page = widget("gen3", oie_authenticators=["google_otp", "okta_verify_push", "okta_verify_totp"], oie_poll_ms=100,
+                  push_waits=2, number_challenge=42)
+    page.sign_in()
+    push = page.page.locator("[data-se=authenticator-button]:has([data-se=okta_verify-push])")
+    push.click(timeout=15000)
+    page.wait_for_aws()
+    assert org.events.count("push:waiting") == 2 and "push:approved" in org.events
+    _signed_in(org)
+
+
+@pytest.mark.parametrize("factors", [["google_otp"], ["phone_sms", "phone_voice"], ["okta_email"]])
+def test_oie_gen3_step_up(org, browser_with_session, factors):
+    org.scenario.engine, org.scenario.widget, org.scenario.oie_authenticators = "oie", "gen3", factors
+    sid = org.create_session(org.scenario.username, verified=False)
+    org.scenario.step_up = True
+    page, posts = browser_with_session(sid)
+    page.goto(org.app_url)
+    if factors[0] == "phone_sms":
+        page.get_by_text("Verify with your phone").wait_for(timeout=15000)
+        page.locator(UI["gen3"]["submit"]).click()
+    elif factors[0] == "okta_email":
+        page.locator(UI["gen3"]["email-code-instead"]).click(timeout=15000)
+    field = page.locator(UI["gen3"]["code"])
+    field.fill(totp_now(org.scenario.totp_secret), timeout=15000)
+    with page.expect_response(_is_aws_post, timeout=15000):
+        field.press("Enter")
+    assert org.events[:3] == ["session:created", "app:step-up", "idx:step-up"] and "verify:totp:ok" in org.events
+    _check_stepped_up(org, page, posts, sid)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.parse
-
 import pytest
 
 from aws_sts import browser
@@ -12,18 +10,17 @@ from aws_sts.errors import PageError
 from aws_sts.prompts import Prompts
 from aws_sts.providers import Answers, LoginRequest, engine
 from aws_sts.providers.okta import classic, widget
+from tests.fakes.hostile import PageServer
 
 PASSWORD = "pa55-word-never-shown"
 
 
-def data_url(html: str) -> str:
-    return "data:text/html," + urllib.parse.quote(html)
-
-
 def run_flow(html: str, timeout: float = 20) -> str:
+    """The page served from a loopback origin (a data: URL has none, and nothing is ever typed into one)."""
     answers = Answers(Prompts(interactive=False), username="alice", password=PASSWORD)
-    request = LoginRequest(entry_url=data_url(html), answers=answers, timeout=timeout)
-    with browser.open_browser(None, debug=False) as session:
+    with PageServer() as server, browser.open_browser(None, debug=False) as session:
+        server.pages["/"] = (200, {}, html)
+        request = LoginRequest(entry_url=server.base_url + "/", answers=answers, timeout=timeout)
         flow = engine.Flow(session, request, classic.STATES, idp_name="Okta", unknown_selector=classic.UNKNOWN_SELECTOR,
                            describe_unknown=widget.describe_unknown)
         return flow.run()

@@ -21,7 +21,7 @@ FLOWS = {
     "success-second-hop": dict(args=["--account", "production"]),
     "wrong-password": dict(password="Wr0ng-passw0rd!"),
     "wrong-code": dict(otp="135791"),
-    "unknown-page": dict(factors="sms"),
+    "unknown-page": dict(factors="question"),
     "timeout": dict(factors="push", push_waits=10_000, config=dict(timeoutSeconds=8)),
     "sts-refuses": dict(deny=True),
     "sts-garbage": dict(faults=["truncated", "truncated", "truncated", "truncated"]),

@@ -33,13 +33,19 @@ def signed_in(org, run_cli, login_args, *extra):
     return result
 
 
+def use(org, engine: str) -> None:
+    """"classic", "oie" (the second-generation widget) or "oie-gen3" (the third)."""
+    org.scenario.engine, _, widget = engine.partition("-")
+    org.scenario.widget = widget or "gen2"
+
+
 def sign_ins(org) -> list:
     return org.primary_sign_ins()
 
 
-@pytest.mark.parametrize("engine", ["classic", "oie"])
+@pytest.mark.parametrize("engine", ["classic", "oie", "oie-gen3"])
 def test_second_run_asks_nothing_and_the_org_sees_no_sign_in(org, sts, home, run_cli, login_args, aws_cli, engine):
-    org.scenario.engine = engine
+    use(org, engine)
     signed_in(org, run_cli, login_args)
     path = stored_session(home, org)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -62,9 +68,9 @@ def test_second_run_asks_nothing_and_the_org_sees_no_sign_in(org, sts, home, run
     assert json.loads(identity.stdout)["Arn"].startswith("arn:aws:sts::123456789012:assumed-role/Developer/")
 
 
-@pytest.mark.parametrize("engine", ["classic", "oie"])
+@pytest.mark.parametrize("engine", ["classic", "oie", "oie-gen3"])
 def test_an_ended_session_signs_in_again_with_what_is_given(org, sts, home, run_cli, login_args, engine):
-    org.scenario.engine = engine
+    use(org, engine)
     signed_in(org, run_cli, login_args)
     before = stored_session(home, org).read_bytes()
     org.end_sessions()

@@ -12,12 +12,14 @@ class LoopbackServer:
 
     _server: ThreadingHTTPServer | None = None
 
-    def serve(self, handler, server_class=ThreadingHTTPServer, name: str = "fake", poll_interval: float = 0.5) -> str:
-        """Serve `handler` from a daemon thread; returns the base URL, http://127.0.0.1:<port>."""
-        self._server = server_class(("127.0.0.1", 0), handler)
+    def serve(self, handler, server_class=ThreadingHTTPServer, name: str = "fake", poll_interval: float = 0.5,
+              host: str = "127.0.0.1") -> str:
+        """Serve `handler` from a daemon thread; returns the base URL, http://<host>:<port> (another loopback
+        address, such as 127.0.0.2, is another host to a browser)."""
+        self._server = server_class((host, 0), handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, args=(poll_interval,), name=name, daemon=True).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"http://{host}:{self._server.server_address[1]}"
 
     def start(self):
         raise NotImplementedError

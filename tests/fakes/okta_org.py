@@ -8,8 +8,12 @@ Classic engine (``scenario.engine == "classic"``), the paths a browser meets whe
     GET  /login/step-up?fromURI=..                    the widget started at the second factor (see Step-up)
     GET  /login/login.htm?fromURI=..                  the widget page (useClassicEngine), same origin
     POST /api/v1/authn                                primary auth (or, with only a stateToken: current state)
-    POST /api/v1/authn/factors/{id}/verify[?..]       TOTP code, push send / poll (Okta's Authentication API)
-    POST /api/v1/authn/factors/{id}/verify/resend     push again
+    POST /api/v1/authn/factors/{id}/verify[?..]       TOTP code, push send / poll, SMS / email: no passCode
+                                                      sends a code (MFA_CHALLENGE), a passCode verifies it,
+                                                      security question answer (Okta's Authentication API)
+    POST /api/v1/authn/factors/{id}/verify/resend     push / SMS / email again
+    POST /api/v1/authn/skip                           PASSWORD_WARN: "Remind me later" (then MFA or SUCCESS)
+    POST /api/v1/authn/credentials/change_password    PASSWORD_WARN: the change-password form (recorded only)
     POST /api/v1/authn/previous | /cancel | /introspect
     GET  /login/sessionCookieRedirect?token=..&redirectUrl=..   sessionToken -> cookie ``sid``, 302
     GET  /api/v1/sessions/me                          the session (JSON); 404 E0000007 without one (as Okta)
@@ -22,11 +26,11 @@ Classic engine (``scenario.engine == "classic"``), the paths a browser meets whe
 
 Scenario (what the org's user has enrolled, how pushes end, what the SAML looks like) is a plain dataclass
 that tests replace or mutate between runs; ``org.events`` records what happened ("authn:ok",
-"verify:totp:bad", "push:sent", "saml:issued", ...) without secrets; ``org.saml_responses`` every
-SAMLResponse issued; ``org.requests`` (method, path without the query) of EVERY request the org received,
-static widget files included, so ``org.requests == []`` proves nothing reached the org. ``org.reset()``
-clears events, requests, sessions, transactions and assertions. No sleeps anywhere: a push poll answers
-WAITING at once, the widget waits between polls.
+"verify:totp:bad", "push:sent", "saml:issued", ...; the Classic ones are listed below) without secrets;
+``org.saml_responses`` every SAMLResponse issued; ``org.requests`` (method, path without the query) of
+EVERY request the org received, static widget files included, so ``org.requests == []`` proves nothing
+reached the org. ``org.reset()`` clears events, requests, sessions, transactions and assertions. No sleeps
+anywhere: a push poll answers WAITING at once, the widget waits between polls.
 
 Did a sign-in happen? A primary sign-in (username and password posted) records one of
 PRIMARY_SIGN_IN_EVENTS: Classic "authn:ok", "authn:bad-password", "authn:unknown-user", "authn:locked-out"
@@ -35,6 +39,21 @@ PRIMARY_SIGN_IN_EVENTS: Classic "authn:ok", "authn:bad-password", "authn:unknown
 call. Other events of a sign-in: "idx:page" (OIE login page: a new transaction), "authn:mfa-required",
 "idx:mfa-required", "verify:*", "push:*", "session:created", "idx:token-redirect". A step-up is not a
 primary sign-in: it records "app:step-up", "idx:step-up" (OIE), "verify:totp:*"/"push:*", "session:verified".
+
+Classic events (POST /api/v1/authn and below), besides the primary sign-in ones:
+    "authn:mfa-required"            the password was right and a second factor is needed
+    "authn:password-warn"           Scenario.classic_password_warn: PASSWORD_WARN answered after the password
+    "authn:skip"                    "Remind me later" (POST _links.skip.href), then MFA_REQUIRED or SUCCESS
+    "authn:password-changed"        the change-password form was posted (the scenario's password stays;
+                                    then MFA_REQUIRED or SUCCESS)
+    "authn:previous" / "authn:cancel" / "authn:invalid-state-token"
+    "verify:totp:ok" / "verify:totp:bad"     a code of Google Authenticator or Okta Verify
+    "verify:sms:sent" / "verify:email:sent"  "Send code" / "Send me an email" (and each resend)
+    "verify:sms:ok" / "verify:sms:bad", "verify:email:ok" / "verify:email:bad"   the code typed; the code
+                                    "sent" is the current TOTP of Scenario.totp_secret, as the TOTP factor's
+    "verify:sms:not-sent" / "verify:email:not-sent"   a code posted before any was sent (refused as bad)
+    "verify:question:ok" / "verify:question:bad"     the security question (answer: SECURITY_ANSWER)
+    "push:sent", "push:waiting", "push:approved", "push:rejected", "push:timeout"
 
 Sessions: ``org.live_sessions()`` -> how many are live; ``org.end_sessions()`` ends all of them at once
 ("session:ended-by-test"; the browsers keep their now dead cookies, so the app sends them to sign in);
@@ -126,6 +145,12 @@ USER_ID = "00ufakeuser000000001"
 GOOGLE_TOTP_ID = "uftfakegoogletotp001"
 OKTA_TOTP_ID = "ostfakeoktatotp00001"
 PUSH_ID = "opffakeoktapush00001"
+SMS_ID = "smsfakesmsfactor0001"
+EMAIL_ID = "emffakeemailfactor01"
+QUESTION_ID = "ufsfakequestion00001"
+SECURITY_QUESTION = "What is the food you least liked as a child?"
+SECURITY_ANSWER = "anchovies"
+PASSWORD_EXPIRE_DAYS = 4  # Scenario.classic_password_warn: "Your password will expire in 4 days"
 
 
 @dataclass
@@ -134,7 +159,10 @@ class Scenario:
     password: str = "correct-horse-battery"
     factors: str = "totp"        # "none" | "totp" (Google Authenticator) | "okta_totp" (Okta Verify code only)
                                  # | "push" (Okta Verify push only) | "push+totp" (Okta Verify push + code: merged view)
-                                 # | "sms" (SMS only: a page aws-sts does not know)
+                                 # | "sms" (a code by SMS to +1 XXX-XXX-0042) | "email" (a code by email)
+                                 # | "question" (security question: a page aws-sts does not know)
+                                 # SMS and email codes: the current TOTP of totp_secret. Classic only for
+                                 # "email" and "question" (okta_idx maps totp, okta_totp, push, push+totp, sms)
     totp_secret: str = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"   # 32-char base32 (pyotp 2.12 rejects short ones)
     push_result: str = "approve"  # "approve" | "reject" | "timeout"
     push_waits: int = 1           # number of WAITING poll answers before the push result
@@ -152,9 +180,27 @@ class Scenario:
     step_up: bool = False         # the app asks a live session for a code again (once per session; see docstring)
     # Identity Engine only (tests/fakes/okta_idx.py):
     oie_identifier_first: bool = False    # identifier page, then a password page (else both on one page)
-    oie_authenticators: list | None = None  # e.g. ["google_otp", "okta_verify_push"]; None: follow `factors`
+    oie_authenticators: list | None = None  # e.g. ["google_otp", "okta_verify_push"]; None: follow `factors`;
+                                          # also "phone_sms", "phone_voice" (both: one phone, SMS or call),
+                                          # "okta_email", "okta_verify_fastpass", "webauthn" (okta_idx.FACTORS)
     oie_poll_ms: int = 250                # the push poll interval the widget is told
-    oie_kmsi_prompt: bool = False         # ask "Stay signed in?" after the last factor
+    oie_kmsi_prompt: bool = False         # ask "Stay signed in?" after the last step; accepted, the browser gets
+                                          # the DT device cookie and its next sign-in skips the second factor
+    widget: str = "gen2"                  # the Identity Engine page's widget (login and step-up pages): "gen2"
+                                          # (okta-sign-in.oie.min.js) or "gen3" (okta-sign-in.next.js, React/MUI)
+    oie_before_mfa: list = field(default_factory=list)  # interstitials after the password, before the 2nd factor
+    oie_after_mfa: list = field(default_factory=list)   # interstitials after the second factor (before KMSI);
+                                          # names: okta_idx.SKIPPABLE ("password-expiry-warning",
+                                          # "passkey-promotion", "enroll-optional", "enroll-grace-period",
+                                          # "device-assurance-grace-period") and okta_idx.NOT_SKIPPABLE
+                                          # ("password-expired", "enroll-required", "unlock-account")
+    oie_terminal: str | None = None       # Okta's terminal answer instead of the next page: "not-assigned" (400)
+                                          # | "access-denied" (403) | "session-expired" (401) | "rate-limited" (429)
+    oie_terminal_after: str = "password"  # the answer to which step: "identify" | "password" | "mfa"
+    oie_device_probe: bool = False        # identify starts with FastPass probing the loopback (nothing answers)
+    # Classic only:
+    classic_password_warn: bool = False   # after the password, PASSWORD_WARN ("Your password will expire in
+                                          # PASSWORD_EXPIRE_DAYS days", "Remind me later"), then MFA or SUCCESS
 
 
 def totp_now(secret: str) -> str:
@@ -577,7 +623,10 @@ var signIn = new OktaSignIn(config);
         backslash as "/", so such a path could lead off the org; and a CR or LF would split the headers."""
         if not uri or any(not ("!" <= ch <= "~") or ch == "\\" for ch in uri):
             return None
-        parts = urlsplit(uri)
+        try:
+            parts = urlsplit(uri)
+        except ValueError:  # e.g. "//[": not a URL a browser could follow
+            return None
         if parts.scheme or parts.netloc:
             return uri if f"{parts.scheme}://{parts.netloc}" == self.base_url and uri.startswith(self.base_url) \
                 else None
@@ -673,10 +722,14 @@ var signIn = new OktaSignIn(config);
                      "vendorName": "OKTA", "profile": {"credentialId": username}}
         google = {"id": GOOGLE_TOTP_ID, "factorType": "token:software:totp", "provider": "GOOGLE",
                   "vendorName": "GOOGLE", "profile": {"credentialId": username}}
-        sms = {"id": "smsfakesmsfactor0001", "factorType": "sms", "provider": "OKTA", "vendorName": "OKTA",
-               "profile": {"phoneNumber": "+1 XXX-XXX-0042"}}  # a factor aws-sts does not answer headless
+        sms = {"id": SMS_ID, "factorType": "sms", "provider": "OKTA", "vendorName": "OKTA",
+               "profile": {"phoneNumber": "+1 XXX-XXX-0042"}}
+        email = {"id": EMAIL_ID, "factorType": "email", "provider": "OKTA", "vendorName": "OKTA",
+                 "profile": {"email": username[0] + "...@" + username.partition("@")[2]}}  # masked, as Okta
+        question = {"id": QUESTION_ID, "factorType": "question", "provider": "OKTA", "vendorName": "OKTA",
+                    "profile": {"question": "disliked_food", "questionText": SECURITY_QUESTION}}
         factors = {"none": [], "totp": [google], "okta_totp": [okta_totp], "push": [push],
-                   "push+totp": [push, okta_totp], "sms": [sms]}.get(kind)
+                   "push+totp": [push, okta_totp], "sms": [sms], "email": [email], "question": [question]}.get(kind)
         if factors is None:
             raise ValueError(f"unknown Scenario.factors {kind!r}")
         for f in factors:
@@ -696,15 +749,48 @@ var signIn = new OktaSignIn(config);
                 "_embedded": {"user": self._user(username)},
                 "_links": self._links(cancel="/api/v1/authn/cancel")}
 
-    def _mfa_required(self, token: str, txn: dict) -> dict:
-        factors = self._factor_list(txn["username"])
+    def _policy(self, factors: list[dict]) -> dict:
         policy = {"allowRememberDevice": True, "rememberDeviceLifetimeInMinutes": 0,
-                  "rememberDeviceByDefault": False}
+                  "rememberDeviceByDefault": False, "factorsPolicyInfo": {}}
         if any(f["factorType"] == "push" for f in factors):
             policy["factorsPolicyInfo"] = {PUSH_ID: {"autoPushEnabled": False}}
+        return policy
+
+    def _mfa_required(self, token: str, txn: dict) -> dict:
+        factors = self._factor_list(txn["username"])
         return {"stateToken": token, "expiresAt": self._expires(), "status": "MFA_REQUIRED",
-                "_embedded": {"user": self._user(txn["username"]), "policy": policy, "factors": factors},
+                "_embedded": {"user": self._user(txn["username"]), "policy": self._policy(factors),
+                              "factors": factors},
                 "_links": self._links(cancel="/api/v1/authn/cancel")}
+
+    def _password_warn(self, token: str, txn: dict) -> dict:
+        """PASSWORD_WARN as Okta answers it: the password is right but expires soon; `next` changes it,
+        `skip` ("Remind me later") goes on."""
+        policy = {"expiration": {"passwordExpireDays": PASSWORD_EXPIRE_DAYS},
+                  "complexity": {"minLength": 8, "minLowerCase": 1, "minUpperCase": 1, "minNumber": 1,
+                                 "minSymbol": 0, "excludeUsername": True},
+                  "age": {"minAgeMinutes": 0, "historyCount": 4}}
+        return {"stateToken": token, "expiresAt": self._expires(), "status": "PASSWORD_WARN",
+                "_embedded": {"user": self._user(txn["username"]), "policy": policy},
+                "_links": self._links(next=("changePassword", "/api/v1/authn/credentials/change_password"),
+                                      skip=("skip", "/api/v1/authn/skip"), cancel="/api/v1/authn/cancel")}
+
+    def _current_state(self, token: str, txn: dict) -> dict:
+        """What the transaction answers now (resume, introspect): PASSWORD_WARN until skipped, else MFA."""
+        if txn.get("state") == "PASSWORD_WARN":
+            return self._password_warn(token, txn)
+        return self._mfa_required(token, txn)
+
+    def _after_password(self, req, token: str, txn: dict) -> None:
+        """The password is dealt with (right, and any expiry warning skipped): the second factor, or SUCCESS."""
+        if not self._factor_list(txn["username"]):
+            with self._lock:
+                self._transactions.pop(token, None)
+            return self.respond(req, 200, self._success(txn["username"], txn.get("sid")))
+        with self._lock:
+            txn["state"] = "MFA_REQUIRED"
+        self.record("authn:mfa-required")
+        self.respond(req, 200, self._mfa_required(token, txn))
 
     def _push_challenge(self, token: str, txn: dict, result: str) -> dict:
         factor = next(f for f in self._factor_list(txn["username"]) if f["id"] == PUSH_ID)
@@ -721,9 +807,27 @@ var signIn = new OktaSignIn(config);
                 "factorResult": result, "_embedded": {"user": self._user(txn["username"]), "factor": factor},
                 "_links": links}
 
+    def _code_challenge(self, token: str, txn: dict, factor: dict) -> dict:
+        """MFA_CHALLENGE after an SMS or email was sent: `next` verifies the code, `resend` sends another."""
+        factor = {k: v for k, v in factor.items() if k != "_links"}
+        factor["_embedded"] = {"verification": None}
+        verify = f"/api/v1/authn/factors/{factor['id']}/verify"
+        links = self._links(next=("verify", verify), prev="/api/v1/authn/previous", cancel="/api/v1/authn/cancel")
+        links["resend"] = [{"name": factor["factorType"], "href": self.base_url + verify + "/resend",
+                            "hints": {"allow": ["POST"]}}]
+        return {"stateToken": token, "expiresAt": self._expires(), "status": "MFA_CHALLENGE",
+                "factorResult": "CHALLENGE",
+                "_embedded": {"user": self._user(txn["username"]), "factor": factor,
+                              "policy": self._policy([factor])},
+                "_links": links}
+
     def _invalid_token(self, req) -> None:
         self.record("authn:invalid-state-token")
         self.respond(req, 403, self.error_body("E0000011", "Invalid token provided"))
+
+    def _not_allowed(self, req) -> None:
+        self.respond(req, 403, self.error_body("E0000079", "This operation is not allowed in the current "
+                                                           "authentication state."))
 
     def _authn_api(self, req) -> None:
         body = req.json if isinstance(req.json, dict) else {}
@@ -736,30 +840,45 @@ var signIn = new OktaSignIn(config);
             # authClient.tx.resume / status: the transaction's current state
             if txn is None:
                 return self._invalid_token(req)
-            return self.respond(req, 200, self._mfa_required(token, txn))
+            return self.respond(req, 200, self._current_state(token, txn))
         if path == "/api/v1/authn":
             return self._primary_auth(req, body)
         if txn is None:
             return self._invalid_token(req)
-        if path in ("/api/v1/authn/introspect", "/api/v1/authn/previous"):
-            if path.endswith("previous"):
-                self.record("authn:previous")
+        if path == "/api/v1/authn/introspect":
+            return self.respond(req, 200, self._current_state(token, txn))
+        if path == "/api/v1/authn/previous":
+            self.record("authn:previous")
             with self._lock:
-                txn["push"] = None
-            return self.respond(req, 200, self._mfa_required(token, txn))
+                txn["push"] = txn["sent"] = None
+            return self.respond(req, 200, self._current_state(token, txn))
         if path == "/api/v1/authn/cancel":
             with self._lock:
                 self._transactions.pop(token, None)
             self.record("authn:cancel")
             return self.respond(req, 200, {})
+        if path in ("/api/v1/authn/skip", "/api/v1/authn/credentials/change_password"):
+            if txn.get("state") != "PASSWORD_WARN":
+                return self._not_allowed(req)
+            # A posted change-password form is recorded whatever it holds (tests assert it never comes).
+            self.record("authn:skip" if path.endswith("skip") else "authn:password-changed")
+            return self._after_password(req, token, txn)
         parts = path.split("/")  # ['', 'api', 'v1', 'authn', 'factors', ID, 'verify'(, 'resend')]
         if len(parts) in (7, 8) and parts[4] == "factors" and parts[6] == "verify":
+            if txn.get("state") == "PASSWORD_WARN":
+                return self._not_allowed(req)
             factor_id = parts[5]
-            if factor_id not in {f["id"] for f in self._factor_list(txn["username"])}:
+            factor = next((f for f in self._factor_list(txn["username"]) if f["id"] == factor_id), None)
+            if factor is None:
                 return self.respond(req, 404, self.error_body("E0000007", f"Not found: Resource not found: "
                                                                           f"{factor_id} (UserFactor)"))
+            resend = len(parts) == 8
             if factor_id == PUSH_ID:
-                return self._verify_push(req, token, txn, resend=len(parts) == 8)
+                return self._verify_push(req, token, txn, resend=resend)
+            if factor["factorType"] in ("sms", "email"):
+                return self._verify_sent_code(req, body, txn, token, factor, resend=resend)
+            if factor["factorType"] == "question":
+                return self._verify_question(req, body, txn, token)
             return self._verify_totp(req, body, txn, token)
         self.respond(req, 404, self.error_body("E0000022", "The endpoint does not support the provided HTTP method"))
 
@@ -774,27 +893,64 @@ var signIn = new OktaSignIn(config);
             return self.respond(req, 200, {"status": "LOCKED_OUT", "_links": self._links(
                 next=("unlock", "/api/v1/authn/recovery/unlock"))})
         self.record("authn:ok")
-        if s.factors == "none":
+        if s.factors == "none" and not s.classic_password_warn:
             return self.respond(req, 200, self._success(s.username))
         token = "00" + secrets.token_urlsafe(30)
-        txn = {"username": s.username, "push": None, "polls": 0}
+        # state: "PASSWORD_WARN" | "MFA_REQUIRED"; sent: the SMS/email factor a code was sent for
+        txn = {"username": s.username, "push": None, "polls": 0, "sent": None, "state": "MFA_REQUIRED"}
         with self._lock:
             self._transactions[token] = txn
-        self.record("authn:mfa-required")
-        self.respond(req, 200, self._mfa_required(token, txn))
+        if s.classic_password_warn:
+            with self._lock:
+                txn["state"] = "PASSWORD_WARN"
+            self.record("authn:password-warn")
+            return self.respond(req, 200, self._password_warn(token, txn))
+        self._after_password(req, token, txn)
 
-    def _verify_totp(self, req, body, txn, token) -> None:
+    def _code_ok(self, code: str) -> bool:
         import pyotp
 
-        code = str(body.get("passCode") or body.get("answer") or "").strip()
-        if code and pyotp.TOTP(self.scenario.totp_secret).verify(code, valid_window=1):
-            self.record("verify:totp:ok")
-            with self._lock:
-                self._transactions.pop(token, None)
-            return self.respond(req, 200, self._success(txn["username"], txn.get("sid")))
-        self.record("verify:totp:bad")
+        return bool(code) and pyotp.TOTP(self.scenario.totp_secret).verify(code, valid_window=1)
+
+    def _verified(self, req, token: str, txn: dict, event: str) -> None:
+        self.record(event)
+        with self._lock:
+            self._transactions.pop(token, None)
+        self.respond(req, 200, self._success(txn["username"], txn.get("sid")))
+
+    def _bad_passcode(self, req, event: str) -> None:
+        self.record(event)
         self.respond(req, 403, self.error_body("E0000068", "Invalid Passcode/Answer",
                                                ["Your passcode doesn't match our records. Please try again."]))
+
+    def _verify_totp(self, req, body, txn, token) -> None:
+        code = str(body.get("passCode") or body.get("answer") or "").strip()
+        if self._code_ok(code):
+            return self._verified(req, token, txn, "verify:totp:ok")
+        self._bad_passcode(req, "verify:totp:bad")
+
+    def _verify_sent_code(self, req, body, txn, token, factor: dict, resend: bool) -> None:
+        """SMS or email, as Okta: a verify without a passCode (or a resend) sends a code and answers
+        MFA_CHALLENGE; a passCode is checked against the code sent (here: the current TOTP of totp_secret)."""
+        kind = factor["factorType"]
+        code = str(body.get("passCode") or "").strip()
+        if resend or not code:
+            with self._lock:
+                txn["sent"] = factor["id"]
+            self.record(f"verify:{kind}:sent")
+            return self.respond(req, 200, self._code_challenge(token, txn, factor))
+        if txn.get("sent") != factor["id"]:  # no code was sent in this transaction: nothing can match
+            return self._bad_passcode(req, f"verify:{kind}:not-sent")
+        if self._code_ok(code):
+            return self._verified(req, token, txn, f"verify:{kind}:ok")
+        self._bad_passcode(req, f"verify:{kind}:bad")
+
+    def _verify_question(self, req, body, txn, token) -> None:
+        if str(body.get("answer") or "").strip().lower() == SECURITY_ANSWER:
+            return self._verified(req, token, txn, "verify:question:ok")
+        self.record("verify:question:bad")
+        wrong = "The recovery question answer did not match our records."
+        self.respond(req, 403, self.error_body("E0000087", wrong, [wrong]))
 
     def _verify_push(self, req, token, txn, resend: bool) -> None:
         s = self.scenario
@@ -815,10 +971,7 @@ var signIn = new OktaSignIn(config);
         with self._lock:
             txn["push"] = None
         if s.push_result == "approve":
-            self.record("push:approved")
-            with self._lock:
-                self._transactions.pop(token, None)
-            return self.respond(req, 200, self._success(txn["username"], txn.get("sid")))
+            return self._verified(req, token, txn, "push:approved")
         if s.push_result == "reject":
             self.record("push:rejected")
             return self.respond(req, 200, self._push_challenge(token, txn, "REJECTED"))

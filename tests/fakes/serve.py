@@ -20,8 +20,8 @@ from tests.fakes.sts_server import FakeSts
 
 
 @contextmanager
-def running(engine: str = "classic", factors: str = "totp"):
-    with FakeOktaOrg(Scenario(engine=engine, factors=factors)) as org:
+def running(engine: str = "classic", factors: str = "totp", widget: str = "gen2"):
+    with FakeOktaOrg(Scenario(engine=engine, factors=factors, widget=widget)) as org:
         with FakeSts(trusted_cert_pem=org.idp_cert_pem) as sts:
             yield org, sts
 

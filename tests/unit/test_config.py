@@ -274,3 +274,31 @@ def test_the_readmes_generic_example_and_entry_urls_load(tmp_path):
     assert len(urls) >= 4
     for url in urls:
         assert load(tmp_path, dict(GENERIC, idpEntryUrl=url)).idp_entry_url == url
+
+
+def test_sign_in_origins_are_origins_as_the_browser_compares_them(tmp_path):
+    cfg = load(tmp_path, dict(BASE, signInOrigins=["https://login.example.com", "https://sso.example.com:8443/"]))
+    assert cfg.sign_in_origins == ("https://login.example.com", "https://sso.example.com:8443")
+    assert load(tmp_path, BASE).sign_in_origins == ()
+
+
+@pytest.mark.parametrize("value, words", [
+    ("https://login.example.com", "must be a list"),
+    (["https://login.example.com/saml"], "origins only"),
+    (["https://login.example.com/?a=1"], "origins only"),
+    (["http://login.example.com"], "https"),
+    (["https://user:pw@login.example.com"], "signInOrigins"),
+    ([42], "non-empty string"),
+    (["https://a.example.com"] * 11, "at most 10"),
+])
+def test_sign_in_origins_are_checked(tmp_path, value, words):
+    with pytest.raises(ConfigError) as info:
+        load(tmp_path, dict(BASE, signInOrigins=value))
+    assert "signInOrigins" in str(info.value) and words in str(info.value)
+    assert "pw" not in str(info.value)
+
+
+def test_stay_signed_in_is_an_okta_switch(tmp_path):
+    assert load(tmp_path, dict(BASE, staySignedIn=True)).provider_settings == {"staySignedIn": True}
+    with pytest.raises(ConfigError, match="staySignedIn.*true or false"):
+        load(tmp_path, dict(BASE, staySignedIn="true"))

@@ -93,12 +93,13 @@ CLASSIFY_JS = r"""() => {
           && !el.querySelector('input, select, textarea')) { el.dataset.awsStsKind = 'error'; break; }
     }
   }
-  // Anything else, once loaded, with something to act on: a page aws-sts does not know. (The auto-posting
+  // Anything else (two sign-in forms included), once loaded, with something to act on: a page aws-sts does
+  // not know. (The auto-posting
   // SAML form is not one: it is on its way to AWS. A page with nothing to click, such as a spinner, is
   // waited for.)
   const actionable = [...document.querySelectorAll(
     'input:not([type=hidden]), button, select, textarea, a[href], [role=button], iframe')].some(visible);
-  if (document.body && !found.length && document.readyState === 'complete' && actionable
+  if (document.body && found.length !== 1 && document.readyState === 'complete' && actionable
       && !document.querySelector('input[name=SAMLResponse]')) {
     document.body.dataset.awsStsKind = 'other';
   }
@@ -185,15 +186,15 @@ def sign_in(flow: Flow, password_field) -> None:
     answers = flow.request.answers
     # A username the page already holds (remembered by the IdP) is kept unless one was given.
     if answers.known_username is not None or not user.input_value():
-        user.fill(answers.username())
-    password_field.fill(answers.password())
+        flow.type(user, answers.username)
+    flow.type(password_field, answers.password)
     submit(flow, "login", password_field)
 
 
 def password_only(flow: Flow, field) -> None:
     if sent(flow, "login", "password"):
         raise refused_sign_in(flow)
-    field.fill(flow.request.answers.password())
+    flow.type(field, flow.request.answers.password)
     submit(flow, "password", field)
 
 
@@ -203,14 +204,14 @@ def identifier(flow: Flow, field) -> None:
                               "the username or password")
     answers = flow.request.answers
     if answers.known_username is not None or not field.input_value():
-        field.fill(answers.username())
+        flow.type(field, answers.username)
     submit(flow, "identifier", field)
 
 
 def one_time_code(flow: Flow, field) -> None:
     if sent(flow, "code"):
         code_rejected(flow, error_text(flow) or "The code was not accepted.")
-    field.fill(next_code(flow))
+    flow.type(field, next_code(flow))
     submit(flow, "code", field)
 
 
@@ -222,7 +223,7 @@ def error_in_place(flow: Flow, element) -> None:
         if field.count():
             code_rejected(flow, error_text(flow) or "The code was not accepted.")
             flow.page.evaluate(SEEN_JS)
-            field.first.fill(next_code(flow))
+            flow.type(field.first, next_code(flow))
             submit(flow, "code", field.first)
             return
     raise refused_sign_in(flow)

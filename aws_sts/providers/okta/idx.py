@@ -1,218 +1,385 @@
-"""Okta Identity Engine (OIE): the Sign-In Widget's pages when the org runs the Identity Engine.
+"""Okta Identity Engine (OIE): every page of both widget generations, known from Okta's own answers.
 
-The widget talks to /idp/idx/* and renders one view at a time inside ``.siw-main-view``, whose class
-names the IDX remediation and, when there is one, the authenticator: ``identify``,
-``challenge-authenticator--okta_password``, ``select-authenticator-authenticate``,
-``challenge-authenticator--google_otp``, ``challenge-poll--okta_verify``... Those classes (the widget's own
-``<form name>--<authenticator key>`` convention) and its ``data-se`` attributes are what the states below
-match, so no config switch is needed: these states and the Classic ones are watched together.
+Both the second-generation widget (Backbone, ``.siw-main-view``) and the third (React/MUI, no fixed class
+names) talk to the same IDX API (/idp/idx/introspect, /identify, /challenge, /challenge/answer, /skip, ...)
+and draw whatever its last answer says. So the page is read from that answer, not from one generation's
+CSS: its ``remediation`` names say what the page asks for, ``currentAuthenticator(Enrollment)`` which
+factor, ``messages`` what went wrong (pages.py turns an answer into a Page). The page itself is used only
+to type and click, with what both generations share: the field names (``identifier``,
+``credentials.passcode``, ``rememberMe``) and a few ``data-se`` values (``save``, ``skip``, the KMSI buttons).
 
-Anything else the widget shows (Okta FastPass, a security key, SMS, a terminal error...) is an unknown
-page: widget.describe_unknown names it, and the run stops with the failure artifacts.
+How the two meet: TAG_JS (run before every look at the page, see engine.Flow) tags the widget's elements
+once the page has made IDX requests (the browser's resource timing lists them: nothing in the page is
+patched); an element the handler has not seen yet means the widget drew something new, and the handler
+then reads Okta's last answer (IdxAnswers, fed by Playwright's response events) and acts on it. Before
+acting it marks everything drawn so far as seen, so only the next page (or a new error box) wakes it again.
 """
 
 from __future__ import annotations
 
+import json
+
+import aws_sts.providers.okta.pages as pages
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
-from aws_sts.providers.codes import code_rejected, next_code
+from aws_sts.providers.codes import code_rejected, next_code, password_rejected
 from aws_sts.providers.engine import Flow, State
-from aws_sts.providers.okta.widget import (
-    enter,
-    error_text,
-    push_sent,
-    resubmit,
-    show_number,
-)
+from aws_sts.providers.okta.widget import enter, push_sent
 
-VIEW = "#okta-sign-in .siw-main-view"
-FORM = "form[data-se=o-form]"
-SUBMIT = ".o-form-button-bar [type=submit]"
-FORM_ERROR = ".o-form-error-container .okta-form-infobox-error, .o-form-error-container .infobox-error"
-FIELD_ERROR = ".o-form-input-error"
-CODE_INPUT = 'input[name="credentials.passcode"], input[name="credentials.totp"]'
+IDX_PATH = "/idp/idx/"
+ANSWER_WAIT_MS = 2000  # the answer the page drew is always already here; this only bounds a lost event
 
-SIGN_IN_VIEWS = [".identify", ".identify--okta_password"]
-PASSWORD_VIEWS = [".challenge-authenticator--okta_password"]
-CODE_VIEWS = {  # view class -> what the code prompt calls it
-    ".challenge-authenticator--google_otp": "Google Authenticator",
-    ".challenge-authenticator--okta_verify": "Okta Verify",
-}
-PUSH_VIEWS = [".challenge-poll--okta_verify"]
-PUSH_ENDED_VIEWS = [".resend--okta_verify"]  # the push was rejected or expired: "Resend push notification"
+# Elements whose appearance means the widget drew something (a page, an error box, a button).
+DRAWN = ("input:not([type=hidden]), button, a, [role=alert], .o-form-error-container, .o-form-input-error, "
+         "h1, h2, .okta-form-title, .o-form-explain, [data-se=o-form-explain]")
+TAG_JS = """() => {
+  const entries = performance.getEntriesByType('resource').filter((e) => e.name.includes('%(path)s'));
+  if (!entries.length) return;
+  if (!window.__awsStsIdxBuffer) { performance.setResourceTimingBufferSize(100000); window.__awsStsIdxBuffer = 1; }
+  const root = document.getElementById('okta-sign-in');
+  if (!root) return;
+  root.dataset.awsStsIdxPage = '1';
+  for (const el of root.querySelectorAll('%(drawn)s')) {
+    if (!el.dataset.awsStsIdx) el.dataset.awsStsIdx = String(entries.length);
+  }
+}""" % {"path": IDX_PATH, "drawn": DRAWN}
+NEW = "#okta-sign-in [data-aws-sts-idx]:not([data-aws-sts-seen])"
+SEEN_JS = """() => {
+  for (const el of document.querySelectorAll('#okta-sign-in [data-aws-sts-idx]')) el.dataset.awsStsSeen = '1';
+}"""
+COUNT_JS = """() => performance.getEntriesByType('resource').filter((e) => e.name.includes('%s')).length""" % IDX_PATH
 
-# Rows of the "Verify it's you with a security method" list, by the data-se of their button.
-PUSH, CODE, EITHER = "push", "code", "either"
-ROWS = {
-    "okta_verify-push": (PUSH, "Okta Verify: get a push notification"),
-    "okta_verify-totp": (CODE, "Okta Verify: enter a code"),
-    "google_otp": (CODE, "Google Authenticator: enter a code"),
-    "okta_verify": (EITHER, "Okta Verify"),  # one Okta Verify method only: the next page says which
-}
-
-
-def _in(views, inner: str = FORM) -> str:
-    return ", ".join(f"{VIEW}{view} {part.strip()}" for view in views for part in inner.split(","))
-
-
-def _form_of(element):
-    return element.locator("xpath=ancestor-or-self::form[1]")
-
-
-def _error_message(box) -> str:
-    """The form's field errors when it has some (the box then only says "We found some errors"), else the box."""
-    fields = _form_of(box).locator(FIELD_ERROR)
-    texts = [" ".join(t.split()) for t in fields.all_inner_texts() if t.strip()]
-    return " ".join(texts) if texts else error_text(box)
-
-
-def _submit(form, field=None) -> None:
-    """Enter in the last field submits at once; a click would first wait for the view's slide-in to end."""
-    if field is not None:
-        field.press("Enter")
-    else:
-        form.locator(SUBMIT).first.click()
-
-
-# -- sign-in: identifier and password on one page, or identifier first ------------------------------
-
-def sign_in(flow: Flow, form) -> None:
-    last = form.locator("input[name=identifier]")
-    enter(last, flow.request.answers.username())
-    password = form.locator('input[name="credentials.passcode"]')
-    if password.count():
-        enter(password, flow.request.answers.password())
-        last = password
-    _leave_unticked(form, "rememberMe")  # "Keep me signed in": never for a headless one-off browser
-    _submit(form, last)
-
-
-def _leave_unticked(form, name: str) -> None:
-    checked = form.evaluate("(f, n) => !!f.querySelector(`input[type=checkbox][name=${n}]:checked`)", name)
-    if checked:
-        form.locator(f'label[data-se-for-name="{name}"]').click()
-
-
-def sign_in_error(flow: Flow, box) -> None:
-    raise AuthenticationError(f"Okta: {_error_message(box)}")
-
-
-def password(flow: Flow, form) -> None:
-    field = form.locator('input[name="credentials.passcode"]')
-    enter(field, flow.request.answers.password())
-    _submit(form, field)
+IDENTIFIER = "input[name=identifier]"
+TITLE_JS = """() => {  // what names the page: its first heading with text, and its main button
+  const root = document.getElementById('okta-sign-in');
+  const shown = (el) => el.getClientRects().length && (el.innerText || el.value || '').trim();
+  const title = [...root.querySelectorAll('[data-se=o-form-head]')].find(shown);
+  const button = [...root.querySelectorAll(
+    'a[data-se=button], [data-se=save], [type=submit], button:not([data-se=cancel])')].find(shown);
+  return [title ? title.innerText : '', button ? (button.innerText || button.value) : ''];
+}"""
+PASSCODE = 'input[name="credentials.passcode"], input[name="credentials.totp"]'
+REMEMBER_ME = "input[type=checkbox][name=rememberMe]"
+SUBMIT = "#okta-sign-in form [type=submit]"
+# The skip of an interstitial: a link or button marked as one (gen2: "Remind me later" .js-skip, "Maybe later"
+# .js-skip-setup, "Continue" .skip-all; gen3: [data-se=skip]); else, where the page's own form IS the skip
+# (device assurance's "Continue to app", gen3's "Continue" on optional enrollment), its submit button or its
+# one button, but only on a page with nothing to type into.
+SKIP_JS = """() => {
+  const root = document.getElementById('okta-sign-in');
+  const shown = (el) => el.getClientRects().length > 0;
+  const marked = [...root.querySelectorAll(
+    '[data-se=skip], [data-se=skip-setup], .js-skip, .js-skip-setup, .skip-all')].find(shown);
+  if (marked) { marked.click(); return true; }
+  const typed = 'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=checkbox]), textarea, select';
+  if ([...root.querySelectorAll(typed)].some(shown)) return false;
+  const submit = [...root.querySelectorAll('form [type=submit]')].find(shown);
+  if (submit) { submit.click(); return true; }
+  const buttons = [...root.querySelectorAll('button:not([data-se=cancel])')].filter(shown);
+  if (buttons.length === 1) { buttons[0].click(); return true; }
+  return false;
+}"""
+STAY = {True: "[data-se=stay-signed-in-btn]", False: "[data-se=do-not-stay-signed-in-btn]"}
+# "Enter a verification code instead" on the email page: gen2 marks it, gen3 draws it as the page's one button
+# besides "Back to sign in".
+CODE_INSTEAD_JS = """() => {
+  const root = document.getElementById('okta-sign-in');
+  const shown = (el) => el.getClientRects().length > 0;
+  const marked = [...root.querySelectorAll('.enter-auth-code-instead-link')].find(shown);
+  const buttons = [...root.querySelectorAll('button:not([data-se=cancel]):not([type=submit])')].filter(shown);
+  const link = marked || (buttons.length === 1 ? buttons[0] : null);
+  if (link) link.click();
+  return !!link;
+}"""
+# A row of the list: the element marked with the first of these data-se values that is there, then its button
+# (gen3: the row is a button holding the mark) or the link inside it (gen2: the mark is on the row).
+CHOOSE_JS = """(marks) => {
+  for (const mark of marks) {
+    const el = document.querySelector(`#okta-sign-in [data-se="${mark}"]`);
+    if (!el) continue;
+    (el.closest('button') || el.querySelector('a, button') || el).click();
+    return true;
+  }
+  return false;
+}"""
+RESUBMIT_TRIES = 8
+RESUBMIT_WAIT_MS = 400
 
 
-# -- "Verify it's you with a security method" ----------------------------------------------------------
+class IdxAnswers:
+    """Okta's IDX answers as the page received them, in order (Playwright's response events: an event,
+    not an interception, so they cost no round trip)."""
 
-def select_authenticator(flow: Flow, form) -> None:
-    rows = []  # (kind, title, button locator)
-    others = []
-    for row in form.locator(".authenticator-row").all():
-        button = row.locator(".authenticator-button[data-se]").first
-        key = button.get_attribute("data-se") or ""
-        if key in ROWS:
-            kind, title = ROWS[key]
-            rows.append((kind, title, button.locator("a, button").first))
+    def __init__(self):
+        self.responses: list = []
+        self._read: dict = {}  # index -> the answer's JSON, read once
+
+    def watch(self, response) -> None:
+        if IDX_PATH in response.url and response.request.method == "POST":
+            self.responses.append(response)
+
+    def latest(self, page, count: int) -> tuple:
+        """(index, JSON) of the last answer, once at least `count` have arrived (the page drew from the
+        count-th: the browser listed it, so its response event is on its way if not here yet). The JSON is
+        None when the page navigated away before the answer could be read."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        while len(self.responses) < count:
+            try:
+                page.wait_for_event("response", predicate=lambda r: IDX_PATH in r.url, timeout=ANSWER_WAIT_MS)
+            except PlaywrightTimeout:
+                break
+        if not self.responses:
+            return -1, {}
+        index = len(self.responses) - 1
+        if index not in self._read:
+            response = self.responses[index]
+            try:
+                body = response.body()
+            except Exception:  # the page navigated away (to the app, after success): nothing to answer
+                return index, None
+            try:
+                self._read[index] = json.loads(body)
+            except ValueError:  # not JSON (a proxy's error page): nothing Okta said
+                self._read[index] = {}
+        return index, self._read[index]
+
+
+def prepare(flow: Flow) -> None:
+    """Before the first page: record Okta's answers."""
+    answers = IdxAnswers()
+    flow.memory["idx_answers"] = answers
+    flow.page.on("response", answers.watch)
+
+
+# -- the one state: the widget drew something ---------------------------------------------------------------
+
+POLLED = (pages.PUSH_WAIT, pages.PROBING, pages.SUCCESS)  # answers that come again and again on one page
+
+
+def drawn(flow: Flow, element) -> None:
+    answers: IdxAnswers = flow.memory["idx_answers"]
+    # The element may be gone already (the third generation re-renders freely): the page's count is what counts.
+    index, answer = answers.latest(flow.page, int(flow.page.evaluate(COUNT_JS) or 0))
+    flow.page.evaluate(SEEN_JS)  # before acting: whatever the widget draws from now on is the next page
+    if answer is None or index == flow.memory.get("idx_answered"):
+        return  # more of a page already answered (a late button, a resend link)
+    flow.memory["idx_answered"] = index
+    page = pages.read(answer)
+    same = (page.kind, page.authenticator)
+    if page.kind in POLLED and same == flow.memory.get("idx_polled") and not page.errors:
+        return  # one more poll of the page being waited on
+    flow.memory["idx_polled"] = same
+    flow.last_state = page.description
+    HANDLERS.get(page.kind, unknown)(flow, page)
+
+
+STATE = State("idx", NEW, drawn, "the Okta page")
+# Any widget form on a page that is not an IDX page: a Classic page none of classic.STATES knows. (An IDX
+# page is read from Okta's answer, and one aws-sts does not know is found there.)
+CLASSIC_FORMS = "#okta-sign-in:not([data-aws-sts-idx-page]) form.o-form"
+
+
+# -- typing and submitting ----------------------------------------------------------------------------------
+
+def _field(flow: Flow, selector: str):
+    return flow.page.locator(f"#okta-sign-in {selector}").first
+
+
+def _submit(flow: Flow, field=None, again: bool = False) -> None:
+    """Enter in the last field (it submits at once, even while gen2's view slides in), else the submit button.
+    After an error the second-generation widget drops a submit that follows the last one within ~200 ms:
+    then press again until the widget posts to Okta."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    def press():
+        if field is not None:
+            field.press("Enter")
         else:
-            label = " ".join(row.locator(".authenticator-label").first.inner_text().split())
-            detail = row.locator(".authenticator-description--text")
-            detail = " ".join(detail.first.inner_text().split()) if detail.count() else ""
-            others.append(f"{label} ({detail})" if detail and label else label or detail)
-    if not rows:
-        listed = "; ".join(o for o in others if o) or "nothing aws-sts knows"
-        raise flow.fail(f"Okta asks to verify with one of: {listed}. aws-sts can only answer Google Authenticator "
-                        "and Okta Verify (code or push).", "unknown-page", hint=True)
-    _, title, button = _choose(flow, rows)
-    if len(rows) > 1:
-        flow.say(f"Verifying with {title}.")
-    button.click()
+            flow.page.locator(SUBMIT).first.click()
+
+    if not again:
+        press()
+        return
+    for _ in range(RESUBMIT_TRIES):
+        try:
+            with flow.page.expect_request(lambda r: IDX_PATH in r.url and r.method == "POST",
+                                          timeout=RESUBMIT_WAIT_MS):
+                press()
+            return
+        except PlaywrightTimeout:
+            continue
 
 
-def _choose(flow: Flow, rows):
+def _click(flow: Flow, selector: str) -> None:
+    flow.page.locator(selector).first.click()
+
+
+def _set_checkbox(flow: Flow, name: str, checked: bool) -> None:
+    """Both generations draw their own checkbox over the input; a click on the input itself toggles it."""
+    box = flow.page.locator(f"#okta-sign-in input[type=checkbox][name={name}]")
+    if box.count() and box.first.is_checked() != checked:
+        box.first.evaluate("(el) => el.click()")
+
+
+# -- sign-in: identifier and password on one page, or identifier first ----------------------------------------
+
+def identify(flow: Flow, page: pages.Page) -> None:
+    if page.errors:
+        password_rejected(flow, page.error_text)
+    last = _field(flow, IDENTIFIER)
+    enter(flow, last, flow.request.answers.username)
+    if "credentials" in page.fields:
+        last = _field(flow, PASSCODE)
+        enter(flow, last, flow.request.answers.password)
+    _set_checkbox(flow, "rememberMe", bool(flow.memory.get("stay_signed_in")))
+    _submit(flow, last, again=bool(page.errors))
+
+
+def password(flow: Flow, page: pages.Page) -> None:
+    if page.errors:
+        password_rejected(flow, page.error_text)
+    field = _field(flow, PASSCODE)
+    enter(flow, field, flow.request.answers.password)
+    _submit(flow, field, again=bool(page.errors))
+
+
+# -- "Verify it's you with a security method" ----------------------------------------------------------------
+
+def select(flow: Flow, page: pages.Page) -> None:
+    fitting = [o for o in page.options if o.kind in pages.ANSWERABLE]
+    if not fitting:
+        listed = "; ".join(o.label for o in page.options) or "nothing aws-sts knows"
+        raise flow.fail(f"Okta asks to verify with one of: {listed}. aws-sts can answer Google Authenticator, "
+                        "Okta Verify (code or push), email and SMS codes.", "unknown-page", hint=True)
+    option = _choose(flow, fitting)
+    if len(fitting) > 1:
+        flow.say(f"Verifying with {option.label}.")
+    clicked = flow.page.evaluate(CHOOSE_JS, option.data_se.split())
+    if not clicked:
+        raise flow.fail(f"aws-sts could not find {option.label} in Okta's list of security methods.",
+                        "unexpected-page", hint=True)
+
+
+def _choose(flow: Flow, options):
     """A code when one was given (--otp, AWS_STS_TOTP_SECRET) or can be typed; else Okta Verify push; ask when
-    several fit."""
-    codes = [r for r in rows if r[0] == CODE] + [r for r in rows if r[0] == EITHER]
-    pushes = [r for r in rows if r[0] == PUSH] + [r for r in rows if r[0] == EITHER]
-    if flow.request.has_code:
-        fitting = codes or pushes
+    several fit. AWS_STS_TOTP_SECRET makes authenticator-app codes only, never an email's or an SMS's."""
+    apps = [o for o in options if o.kind in (pages.APP_CODE, pages.EITHER)]
+    sent = [o for o in options if o.kind == pages.SENT_CODE]
+    pushes = [o for o in options if o.kind in (pages.PUSH, pages.EITHER)]
+    if flow.request.otp:
+        fitting = apps or sent or pushes
+    elif flow.request.answers.makes_codes:
+        fitting = apps or pushes or sent
     elif flow.prompts.interactive:
-        fitting = rows
+        fitting = options
     else:
-        fitting = pushes or codes  # codes: the code page then explains that --otp is needed
+        fitting = pushes or apps or sent  # a code: its page then explains that --otp is needed
     if len(fitting) == 1 or not flow.prompts.interactive:
         return fitting[0]
-    index = flow.prompts.select(
-        "Okta asks for a second factor. Verify with:",
-        [Choice(title, i) for i, (_, title, _) in enumerate(fitting)],
-        what="The choice of a second factor", how="pass --otp CODE to use a code",
-    )
+    index = flow.prompts.select("Okta asks for a second factor. Verify with:",
+                                [Choice(o.label, i) for i, o in enumerate(fitting)],
+                                what="The choice of a second factor", how="pass --otp CODE to use a code")
     return fitting[index]
 
 
-# -- codes: Google Authenticator, Okta Verify -----------------------------------------------------------
+# -- codes: authenticator apps, email, SMS ----------------------------------------------------------------------
 
-def _code_prompt(form) -> str:
-    view = form.locator("xpath=ancestor::div[contains(concat(' ', @class, ' '), ' siw-main-view ')][1]")
-    classes = " " + (view.get_attribute("class") or "") + " "
-    for cls, name in CODE_VIEWS.items():
-        if f" {cls[1:]} " in classes:
-            return f"{name} code:"
-    return "Verification code:"
-
-
-def code(flow: Flow, form, error_box=None) -> None:
-    field = form.locator(CODE_INPUT).first
-    enter(field, next_code(flow, lambda: _code_prompt(form)))
-    if error_box is None:
-        _submit(form, field)
-    else:  # the widget drops a submit that follows the previous one too closely
-        resubmit(lambda: _submit(form, field), error_box)
+def code(flow: Flow, page: pages.Page) -> None:
+    made = page.channel == pages.APP_CODE  # AWS_STS_TOTP_SECRET makes app codes, not an email's or an SMS's
+    if page.errors:
+        code_rejected(flow, page.error_text, made=made)
+    elif not made:
+        flow.say(f"Okta sent a code {page.sent_to}.")
+    value = next_code(flow, page.prompt, made=made)  # before the page is touched: no terminal, no code, no change
+    field = _field(flow, PASSCODE)
+    if not field.is_visible() and flow.page.evaluate(CODE_INSTEAD_JS):
+        field.wait_for(state="visible")  # the email page shows its link first, the code field "instead"
+    enter(flow, field, value)
+    _submit(flow, field, again=bool(page.errors))
 
 
-def code_error(flow: Flow, box) -> None:
-    code_rejected(flow, _error_message(box))
-    form = _form_of(box)
-    flow.claim(form, "idx:code")  # should the widget re-render the form, answer it here, not twice
-    code(flow, form, error_box=box)
+def phone_method(flow: Flow, page: pages.Page) -> None:
+    """"Verify with your phone": SMS, or a voice call when that is all there is; then the code page."""
+    method = "sms" if "sms" in page.methods or not page.methods else page.methods[0]
+    choice = flow.page.locator(f'#okta-sign-in input[type=radio][value="{method}"]')
+    if choice.count():
+        choice.first.evaluate("(el) => el.click()")
+    button = flow.page.locator(f'#okta-sign-in [data-se="{method}"], #okta-sign-in [data-se="{method}-button"]')
+    if button.count():
+        button.first.click()
+    else:
+        _click(flow, SUBMIT)
 
 
-# -- Okta Verify push -------------------------------------------------------------------------------
+# -- Okta Verify push ---------------------------------------------------------------------------------------
 
-def push(flow: Flow, form) -> None:
+def push(flow: Flow, page: pages.Page) -> None:
+    if page.number is not None:
+        flow.say(f"Okta Verify asks for a number: tap {page.number} on your phone.")
     push_sent(flow)  # Okta sent it when the push was chosen; the widget polls on its own
 
 
-def push_ended(flow: Flow, box) -> None:
-    raise AuthenticationError(f"The Okta Verify push was not approved: {error_text(box)}\n"
+def push_ended(flow: Flow, page: pages.Page) -> None:
+    raise AuthenticationError(f"The Okta Verify push was not approved: {page.error_text}\n"
                               "Run again and approve the notification on your phone.")
 
 
-# -- after the last factor --------------------------------------------------------------------------
+# -- pages between the factors and after them ----------------------------------------------------------------
 
-def keep_me_signed_in(flow: Flow, form) -> None:
-    form.locator("[data-se=do-not-stay-signed-in-btn]").first.click()
+def skip(flow: Flow, page: pages.Page) -> None:
+    """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
+    change-password form whose field is named like the code field."""
+    if not flow.page.evaluate(SKIP_JS):
+        raise flow.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
+                        "unexpected-page", hint=True)
+    flow.say(f"Okta: {page.skipped}")
 
 
-def redirecting(flow: Flow, form) -> None:
-    """Signed in: the widget is on its way to the app, which POSTs the assertion."""
+def keep_me_signed_in(flow: Flow, page: pages.Page) -> None:
+    _click(flow, STAY[bool(flow.memory.get("stay_signed_in"))])
 
 
-STATES = [
-    # errors first: they sit on top of a form that is already claimed
-    State("idx:sign-in-error", _in(SIGN_IN_VIEWS, FORM_ERROR), sign_in_error, "the sign-in form"),
-    State("idx:password-error", _in(PASSWORD_VIEWS, FORM_ERROR), sign_in_error, "the password form"),
-    State("idx:code-error", _in(CODE_VIEWS, FORM_ERROR), code_error, "the code form"),
-    State("idx:push-ended", _in(PUSH_ENDED_VIEWS, FORM_ERROR), push_ended, "the Okta Verify push"),
-    State("idx:sign-in", _in(SIGN_IN_VIEWS), sign_in, "the sign-in form"),
-    State("idx:password", _in(PASSWORD_VIEWS), password, "the password form"),
-    State("idx:select-authenticator", _in([".select-authenticator-authenticate"]), select_authenticator,
-          "the list of security methods"),
-    State("idx:code", _in(CODE_VIEWS), code, "the code form"),
-    State("idx:push", _in(PUSH_VIEWS), push, "the Okta Verify push"),
-    State("idx:push-number", _in(PUSH_VIEWS, "[data-se=challenge-number]"), show_number,
-          "the Okta Verify number challenge"),
-    State("idx:keep-me-signed-in", _in([".keep-me-signed-in"]), keep_me_signed_in, "the keep-me-signed-in question"),
-    State("idx:redirecting", _in([".success-redirect"]), redirecting, "the redirect to AWS"),
-]
-UNKNOWN_SELECTOR = f"{VIEW} {FORM}"
+def waiting(flow: Flow, page: pages.Page) -> None:
+    """Nothing to answer: Okta is done (the widget goes on to the app) or the widget probes on its own."""
+
+
+def blocked(flow: Flow, page: pages.Page) -> None:
+    """A page Okta will not let anyone skip (an expired password, an enrollment it requires): the user's own
+    business, in a window where there is a display, else one line saying what Okta wants."""
+    if flow.can_hand_off():
+        flow.hand_off(f"a page that needs you: {page.blocked}")
+        return
+    raise flow.fail(f"Okta: {page.blocked} Finish that in a browser at your Okta sign-in page, then run aws-sts "
+                    "again.", "blocked-page")
+
+
+def terminal(flow: Flow, page: pages.Page) -> None:
+    raise AuthenticationError(f"Okta: {page.error_text}\n{page.advice}")
+
+
+def unknown(flow: Flow, page: pages.Page) -> None:
+    try:
+        title, button = (" ".join(str(text or "").split()) for text in flow.page.evaluate(TITLE_JS))
+    except Exception:  # the page moved on: the remediation still names it
+        title = button = ""
+    named = f'a page titled "{title}"' if title else "a page aws-sts does not know"
+    shows = f'button "{button}"; ' if button else ""
+    flow.unknown(f"{named} ({shows}Okta's {page.what})")
+
+
+HANDLERS = {
+    pages.IDENTIFY: identify,
+    pages.PASSWORD: password,
+    pages.SELECT: select,
+    pages.CODE: code,
+    pages.PHONE_METHOD: phone_method,
+    pages.PUSH_WAIT: push,
+    pages.PUSH_ENDED: push_ended,
+    pages.SKIP: skip,
+    pages.KMSI: keep_me_signed_in,
+    pages.SUCCESS: waiting,
+    pages.PROBING: waiting,
+    pages.BLOCKED: blocked,
+    pages.TERMINAL: terminal,
+}
