@@ -7,18 +7,22 @@ The AWS CLI and SDKs run `credential_process` whenever they need credentials, of
 - refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
   fresh file (one sign-in, one MFA, however many callers).
 The file's name is a short hash of the key and the file repeats the key in full: a hash collision can only
-make two keys share a file, never answer one with the other's credentials.
+make two keys share a file, never answer one with the other's credentials. An entry is served only when it
+is what it claims: the role the key asks for (RoleArn) and an expiry STS could have given (Expiration at most
+MAX_AHEAD from now); and only from a file nobody else could have planted (store's rule, like ssh's).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import zlib
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from aws_sts import store
+from aws_sts.arns import ROLE_ARN
 from aws_sts.credentials import TemporaryCredentials
 from aws_sts.still_valid import MARGIN, parse_expires
 
@@ -30,6 +34,8 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 64 * 1024
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+MAX_AHEAD = timedelta(hours=12, minutes=1)  # STS never issues keys for longer than 12 hours
+_warned = set()  # what was already said in this run (lookup runs twice when it misses)
 
 
 def key_of(config: Config, account: Account, wanted_role: Optional[str]) -> list:
@@ -48,19 +54,58 @@ def lookup(config: Config, account: Account, wanted_role: Optional[str],
     """The cached credentials for this key while they stay valid past MARGIN; None otherwise (missing, for
     another key, unreadable, expiring): the caller then signs in, and a bad file is simply replaced."""
     key = key_of(config, account, wanted_role)
+    path = path_of(key)
     try:
-        data = store.read_private(path_of(key), MAX_BYTES)
+        data = store.read_private(path, MAX_BYTES)
         entry = json.loads(data) if data else None
+    except store.UnsafeError as exc:
+        # A folder that breaks the rule is reported by the lock's check, which stops the run before the sign-in.
+        if exc.path == path and str(exc) not in _warned:
+            _warned.add(str(exc))
+            print(f"aws-sts: warning: the cached credentials are not used: {exc}", file=sys.stderr)
+        return None
     except (store.StoreError, ValueError):
         return None
     if not isinstance(entry, dict) or entry.get("Key") != key:
         return None
     if not all(isinstance(entry.get(name), str) and entry[name] for name in FIELDS):
         return None
+    if not _is_the_wanted_role(entry.get("RoleArn"), config, account, wanted_role):
+        return None
     expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
-    if expires is None or expires - MARGIN <= (now or datetime.now(timezone.utc)):
+    now = now or datetime.now(timezone.utc)
+    if expires is None or expires - MARGIN <= now or expires > now + MAX_AHEAD:
         return None
     return TemporaryCredentials(entry["AccessKeyId"], entry["SecretAccessKey"], entry["SessionToken"], expires)
+
+
+def _is_the_wanted_role(role_arn, config: Config, account: Account, wanted: Optional[str]) -> bool:
+    """Whether `role_arn` is a role ARN that --role `wanted` could have given (roles.find_role's matching,
+    flow.needs_second_hop's second hop); any role ARN when no role is named."""
+    if not isinstance(role_arn, str) or not ROLE_ARN.fullmatch(role_arn):
+        return False
+    wanted = (wanted or "").strip()
+    if not wanted:
+        return True
+    number, path_and_name = role_arn.split(":")[4], role_arn.split(":role/", 1)[1]
+    name = path_and_name.rsplit("/", 1)[-1]
+    # The second hop assumes the role of the same name in the chosen account.
+    second_hop = (account.name != config.default_account and not account.has_own_entry_url
+                  and number == account.number)
+    if wanted.startswith("arn:"):
+        return role_arn == wanted or (second_hop and name == wanted.rsplit("/", 1)[-1])
+    if "/" in wanted:
+        from aws_sts.errors import AwsStsError
+        from aws_sts.roles import account_number
+
+        part, role = wanted.split("/", 1)
+        try:
+            wanted_number = account_number(part, config)
+        except AwsStsError:
+            return False
+        return ((number == wanted_number and role in (path_and_name, name))
+                or (second_hop and name == role.rsplit("/", 1)[-1]))
+    return name == wanted  # a bare name: in the chosen account first, else anywhere (roles.find_role)
 
 
 def save(config: Config, account: Account, wanted_role: Optional[str], creds: TemporaryCredentials,
@@ -87,7 +132,7 @@ def refreshing(config: Config, account: Account, wanted_role: Optional[str],
     from aws_sts.errors import AwsStsError
 
     lock_path = path_of(key_of(config, account, wanted_role)).with_suffix(".lock")
-    store.folder("cache")
+    store.check_lock(lock_path)  # a lock nobody else could have planted (UnsafeError: one line, before sign-in)
     lock = FileLock(str(lock_path), timeout=wait_seconds, mode=0o600)
     try:
         lock.acquire()

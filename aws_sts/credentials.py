@@ -18,15 +18,12 @@ from datetime import datetime, timezone
 
 from aws_sts import inifile, store
 from aws_sts.errors import CredentialsFileError
+from aws_sts.strict_modes import KINDS as _KINDS
 
 # Format of x_security_token_expires: ISO 8601 in UTC with a "Z", whole seconds
 # (e.g. 2026-11-26T10:00:00Z), as saml2aws writes it and as datetime.fromisoformat reads it (3.11+).
 EXPIRES_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 LOCK_TIMEOUT = 30  # seconds; a writer holds the lock for milliseconds
-_KINDS = [(stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
-          (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device")]
-
-
 _FIELDS = "access_key_id secret_access_key session_token expiration"  # expiration: timezone-aware (UTC)
 
 
@@ -93,6 +90,8 @@ def write_profiles(path, profiles: list, *, region: str | None, output: str | No
     except Timeout:
         raise CredentialsFileError(f"{shown} is locked by another process ({lock}); "
                                    "try again in a moment.") from None
+    except store.UnsafeError as exc:
+        raise CredentialsFileError(f"Cannot lock {shown} safely: {exc}") from None
     except OSError as exc:
         reason = "the disk is full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
         raise CredentialsFileError(f"Could not write {shown}: {reason}.\n"
@@ -137,7 +136,13 @@ def preflight(path, profile: str | None = None) -> None:
     if problem:
         raise CredentialsFileError(f"Cannot write {shown}: {problem}.\n"
                                    "Fix that, or point AWS_SHARED_CREDENTIALS_FILE at another file.")
-    # The lock goes to ~/.aws/aws-sts/locks when that can be made, else into the folder just checked.
+    # The lock goes to ~/.aws/aws-sts/locks (it must be safe to take: store's rule), else beside the file.
+    try:
+        store.check_lock(_lock_name(real), create=False)
+    except store.UnsafeError as exc:
+        raise CredentialsFileError(f"Cannot lock {shown} safely: {exc}") from None
+    except OSError:  # the locks folder cannot be made: the lock goes beside the file, in the folder just checked
+        pass
 
 
 def _paths(path) -> tuple[pathlib.Path, str]:
@@ -193,13 +198,18 @@ def _unwritable(folder: pathlib.Path) -> str | None:
 def _lock_path(real: pathlib.Path) -> pathlib.Path:
     """~/.aws/aws-sts/locks/<sha256 of the real path>.lock: every writer of one file takes the same lock
     and the user's folder stays clean. Where that folder cannot be made (HOME read-only, e.g. in some
-    containers) the lock goes beside the file, as it used to."""
+    containers) the lock goes beside the file, as it used to. store.UnsafeError: one another user could plant."""
+    lock = _lock_name(real)
     try:
-        folder = store.folder("locks")  # never makes HOME itself
-    except OSError:
+        store.check_lock(lock)  # makes the folders (never HOME itself) and the lock file, checked
+    except OSError:  # not UnsafeError: that is no OSError
         return real.with_name(real.name + ".lock")
+    return lock
+
+
+def _lock_name(real: pathlib.Path) -> pathlib.Path:
     import hashlib  # here, not at the top: start-up time
-    return folder / (hashlib.sha256(os.fsencode(real)).hexdigest() + ".lock")
+    return store.root() / "locks" / (hashlib.sha256(os.fsencode(real)).hexdigest() + ".lock")
 
 
 def _remove_leftovers(real: pathlib.Path) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from aws_sts import credentials, idp_session, roles, saml, sts
+from aws_sts import credentials, idp_session, roles, saml, store, sts
 from aws_sts.config import Account, Config
 from aws_sts.prompts import Prompts
 from aws_sts.providers import Answers, LoginRequest, get_provider
@@ -90,8 +90,9 @@ def _import_in_background(module: str) -> None:
 def _store_session(url: str, cookies: list, say: Callable[[str], None]) -> None:
     try:
         idp_session.save(url, cookies)
-    except OSError as exc:  # the sign-in worked: not being able to remember it is worth a warning only
-        say(f"aws-sts: warning: could not store the sign-in for next time ({exc.strerror or exc}); "
+    except (OSError, store.StoreError) as exc:  # the sign-in worked: not remembering it is worth a warning only
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc  # UnsafeError: what to fix
+        say(f"aws-sts: warning: could not store the sign-in for next time ({reason}); "
             "the next run will sign in again.")
 
 

@@ -54,10 +54,17 @@ def path_of(entry_url: str) -> pathlib.Path:
 
 def load(entry_url: str, warn: Callable[[str], None]) -> list[dict] | None:
     """The stored cookies for the entry URL's host that have not expired, or None when there are none. A file
-    that cannot be used is reported through warn() (one line, no cookie value) and treated as none."""
+    that cannot be used is reported through warn() (one line, no cookie value) and treated as none: that
+    includes one another user could have planted or read (store's rule: a symlink, another user's file, a
+    folder others can write), named with what to do about it."""
     path = path_of(entry_url)
     try:
         data = store.read_private(path, MAX_BYTES)
+    except store.UnsafeError as exc:
+        if exc.path != path:  # a folder: nothing is stored there until it is fixed
+            warn(f"The stored sign-in session {path} is ignored: {exc}.")
+            return None
+        return _ignored(warn, path, f"{exc.reason}", f" (or {exc.fix} now)")
     except store.StoreError as exc:
         return _ignored(warn, path, exc.reason)
     if data is None:
@@ -74,9 +81,9 @@ def load(entry_url: str, warn: Callable[[str], None]) -> list[dict] | None:
     return kept or None
 
 
-def _ignored(warn: Callable[[str], None], path: pathlib.Path, why: str) -> None:
+def _ignored(warn: Callable[[str], None], path: pathlib.Path, why: str, fix: str = "") -> None:
     warn(f"The stored sign-in session {path} {why}: it is ignored and will be replaced after the next "
-         "successful sign-in.")
+         f"successful sign-in{fix}.")
     return None
 
 

@@ -606,3 +606,70 @@ def test_preflight_permissions_as_an_ordinary_user():
         assert fine == "None"
     finally:
         shutil.rmtree(root)
+
+
+# --- The lock under ~/.aws/aws-sts/locks: taken only when nobody else could have planted it --------------------
+
+def _planted_symlink(lock, target):
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.symlink_to(target)
+
+
+def _foreign_file(lock, target):
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    os.chmod(lock, 0o600)
+    os.chown(lock, 12345, 12345)
+
+
+def _writable_folder(lock, target):
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(lock.parent, 0o777)
+
+
+def _symlinked_folder(lock, target):
+    lock.parent.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.joinpath("elsewhere").mkdir()
+    lock.parent.symlink_to(target.parent / "elsewhere")
+
+
+def _fifo_lock(lock, target):
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(lock, 0o600)
+
+
+@pytest.mark.parametrize("plant, words", [
+    (_planted_symlink, "is a symbolic link: remove it"),
+    (_foreign_file, "is owned by another user (uid 12345): remove it"),
+    (_writable_folder, "is writable by others (mode 0777): chmod 700 it"),
+    (_symlinked_folder, "is a symbolic link: remove it"),
+    (_fifo_lock, "named pipe"),
+])
+def test_a_lock_another_user_could_plant_stops_the_preflight_and_the_write(tmp_path, plant, words):
+    path = tmp_path / "credentials"
+    path.write_text("[a]\n")
+    lock = credentials._lock_name(path.resolve())
+    target = tmp_path / "victim" / "file"
+    target.parent.mkdir()
+    target.write_text("keep me")
+    plant(lock, target)
+    for attempt in (lambda: credentials.preflight(path, "dev"), lambda: write(path)):
+        with pytest.raises(CredentialsFileError) as error:
+            attempt()
+        message = str(error.value)
+        assert "\n" not in message and message.startswith(f"Cannot lock {path} safely: ") and words in message
+    assert target.read_text() == "keep me" and path.read_text() == "[a]\n"
+
+
+def test_as_root_a_lock_of_the_owner_of_the_aws_folder_is_taken(tmp_path, user_home):
+    # The Docker image runs as root and hands what it writes to the owner of the mounted ~/.aws.
+    assert os.geteuid() == 0
+    path = tmp_path / "credentials"
+    write(path)
+    for folder in (user_home / ".aws", user_home / ".aws" / "aws-sts", user_home / ".aws" / "aws-sts" / "locks"):
+        os.chown(folder, 1000, 1000)
+    [lock] = (user_home / ".aws" / "aws-sts" / "locks").iterdir()
+    os.chown(lock, 1000, 1000)
+    credentials.preflight(path, "dev")
+    write(path, creds=CREDS._replace(access_key_id="ASIASECOND"))
+    assert "ASIASECOND" in path.read_text()

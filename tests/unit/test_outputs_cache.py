@@ -122,3 +122,84 @@ def test_a_secret_that_is_not_base32_is_a_usage_error_that_does_not_quote_it(sec
     with pytest.raises(UsageError, match="AWS_STS_TOTP_SECRET") as info:
         Answers(Prompts(interactive=False), totp_secret=secret)
     assert secret not in str(info.value)
+
+
+# -- a cache entry is served only when it is what it claims, from a file nobody else could plant ----------------
+
+def _forge(cfg, account, wanted, **fields):
+    cache.save(cfg, account, wanted, CREDS, "arn:aws:iam::123456789012:role/Developer")
+    path = cache.path_of(cache.key_of(cfg, account, wanted))
+    entry = json.loads(path.read_text())
+    entry.update(fields)
+    entry = {k: v for k, v in entry.items() if v is not None}
+    path.write_text(json.dumps(entry))
+    return path
+
+
+@pytest.mark.parametrize("account, wanted, role_arn, served", [
+    ("staging", "Developer", "arn:aws:iam::123456789012:role/Developer", True),
+    ("staging", "Developer", "arn:aws:iam::123456789012:role/team/Developer", True),  # a role with a path
+    ("staging", "Developer", "arn:aws:iam::210987654321:role/Developer", True),  # bare names match anywhere
+    ("staging", "Developer", "arn:aws:iam::123456789012:role/Admin", False),
+    ("staging", "Developer", "arn:aws:iam::123456789012:role/DeveloperX", False),
+    ("staging", "Developer", None, False),  # no RoleArn
+    ("staging", "Developer", "Developer", False),  # not a role ARN
+    ("staging", "Developer", "arn:aws:iam::123456789012:user/Developer", False),
+    ("staging", "Developer", "arn:aws:iam::123456789012:role/Developer\n", False),
+    ("staging", None, "arn:aws:iam::123456789012:role/Admin", True),  # no role named: any role ARN
+    ("staging", None, "not an arn", False),
+    ("staging", "arn:aws:iam::123456789012:role/Developer", "arn:aws:iam::123456789012:role/Developer", True),
+    ("staging", "arn:aws:iam::123456789012:role/Developer", "arn:aws:iam::210987654321:role/Developer", False),
+    ("staging", "production/Developer", "arn:aws:iam::210987654321:role/Developer", True),
+    ("staging", "production/Developer", "arn:aws:iam::123456789012:role/Developer", False),
+    ("staging", "nowhere/Developer", "arn:aws:iam::123456789012:role/Developer", False),  # no such account
+    # the second hop: production without an entry URL of its own assumes the same name in production
+    ("production", "staging/Developer", "arn:aws:iam::210987654321:role/Developer", True),
+    ("production", "arn:aws:iam::123456789012:role/Developer", "arn:aws:iam::210987654321:role/Developer", True),
+    ("production", "arn:aws:iam::123456789012:role/Developer", "arn:aws:iam::210987654321:role/Admin", False),
+])
+def test_a_cache_entry_is_served_only_for_the_role_its_key_asks_for(cfg, account, wanted, role_arn, served):
+    account = cfg.account(account)
+    _forge(cfg, account, wanted, RoleArn=role_arn)
+    assert (cache.lookup(cfg, account, wanted, now=NOW) == CREDS) is served
+
+
+@settings(max_examples=examples(500), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ahead=st.one_of(st.integers(-10**9, 10**9), st.integers(9 * 60, 13 * 3600)))
+def test_a_cache_entry_is_served_only_with_an_expiry_sts_could_have_given(cfg, ahead):
+    staging = cfg.account("staging")
+    expires = NOW + timedelta(seconds=ahead)
+    if not 1 <= expires.year <= 9999 - 1:
+        return
+    _forge(cfg, staging, "Developer", Expiration=expires.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    plausible = cache.MARGIN < timedelta(seconds=ahead) <= timedelta(hours=12, minutes=1)
+    got = cache.lookup(cfg, staging, "Developer", now=NOW)
+    assert (got is not None) is plausible, (ahead, got)
+
+
+def test_a_missing_or_2099_expiry_is_not_served(cfg):
+    staging = cfg.account("staging")
+    for expiration in (None, "", "2099-01-01T00:00:00Z", "soon"):
+        _forge(cfg, staging, "Developer", Expiration=expiration)
+        assert cache.lookup(cfg, staging, "Developer", now=NOW) is None, expiration
+
+
+def test_a_symlinked_or_foreign_cache_entry_is_not_served_and_said_once(cfg, tmp_path, capsys, monkeypatch):
+    import os
+
+    monkeypatch.setattr(cache, "_warned", set())
+    staging = cfg.account("staging")
+    path = _forge(cfg, staging, "Developer")
+    assert cache.lookup(cfg, staging, "Developer", now=NOW) == CREDS
+    planted = tmp_path / "planted.json"
+    os.replace(path, planted)
+    path.symlink_to(planted)
+    assert cache.lookup(cfg, staging, "Developer", now=NOW) is None
+    assert cache.lookup(cfg, staging, "Developer", now=NOW) is None  # refreshing() looks again: no second line
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == f"aws-sts: warning: the cached credentials are not used: {path} is a symbolic link: remove it"
+    path.unlink()
+    os.replace(planted, path)
+    os.chown(path, 12345, 12345)
+    assert cache.lookup(cfg, staging, "Developer", now=NOW) is None
+    assert "is owned by another user (uid 12345): remove it" in capsys.readouterr().err

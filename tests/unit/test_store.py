@@ -93,6 +93,49 @@ def test_a_symlinked_aws_folder_is_used(home, tmp_path):
     assert (elsewhere / "aws-sts" / "sessions").is_dir()
 
 
+@pytest.mark.parametrize("name", ["aws-sts", "aws-sts/sessions"])
+@pytest.mark.parametrize("plant, words", [
+    (lambda p, elsewhere: p.symlink_to(elsewhere), "is a symbolic link: remove it"),
+    (lambda p, elsewhere: p.mkdir() or os.chmod(p, 0o775), "is writable by others (mode 0775): chmod 700 it"),
+    (lambda p, elsewhere: p.mkdir(mode=0o700) or os.chown(p, 12345, 12345),
+     "is owned by another user (uid 12345): remove it"),
+])
+def test_a_folder_another_user_could_plant_is_refused_and_left_alone(home, tmp_path, name, plant, words):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o700)
+    (home / ".aws" / name).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    plant(home / ".aws" / name, elsewhere)
+    with pytest.raises(store.UnsafeError) as error:
+        store.folder("sessions")
+    assert str(error.value).startswith(f"{home / '.aws' / name} {words}") and error.value.exit_code == 2
+    with pytest.raises(store.UnsafeError):
+        store.write_private(store.root() / "sessions" / "f.json", b"x")
+    with pytest.raises(store.UnsafeError):
+        store.read_private(store.root() / "sessions" / "f.json", 10)
+    assert store.remove(store.root() / "sessions" / "f.json") is False
+    assert list(elsewhere.iterdir()) == []  # nothing made through a symlinked folder
+
+
+def test_as_root_the_owner_of_the_aws_folder_is_the_user(home):
+    # The Docker image runs as root and hands its files to the owner of the mounted ~/.aws (entrypoint.sh).
+    target = store.folder("sessions") / "f.json"
+    store.write_private(target, b"kept")
+    for path in (home / ".aws", store.root(), target.parent, target):
+        os.chown(path, 1000, 1000)
+    assert store.read_private(target, 10) == b"kept"
+    os.chown(home / ".aws", 0, 0)  # ~/.aws is root's: files of uid 1000 are another user's
+    with pytest.raises(store.UnsafeError, match=r"aws-sts is owned by another user \(uid 1000\)"):
+        store.read_private(target, 10)
+
+
+def test_a_hard_link_is_refused(home, tmp_path):
+    target = store.folder() / "f.json"
+    store.write_private(target, b"x")
+    os.link(target, tmp_path / "another-name")
+    with pytest.raises(store.UnsafeError, match="has 2 hard links"):
+        store.read_private(target, 10)
+
+
 @pytest.mark.parametrize("blocker", [".aws", ".aws/aws-sts", ".aws/aws-sts/sessions"])
 def test_a_file_where_a_folder_belongs_raises_oserror(home, blocker):
     (home / blocker).parent.mkdir(parents=True, exist_ok=True)
@@ -195,17 +238,20 @@ def test_old_leftovers_of_killed_writers_are_removed_and_fresh_ones_kept(home):
 
 # -- read_private ------------------------------------------------------------------------------------------
 
-def test_missing_file_and_dangling_link_read_as_none(home, tmp_path):
+def test_missing_file_and_folder_read_as_none_and_a_dangling_link_is_refused(home, tmp_path):
+    assert store.read_private(store.root() / "missing.json", 10) is None  # not even ~/.aws/aws-sts yet
     folder = store.folder()
     assert store.read_private(folder / "missing.json", 10) is None
     assert store.read_private(folder / "missing" / "below.json", 10) is None
     (folder / "dangling.json").symlink_to(tmp_path / "nowhere")
-    assert store.read_private(folder / "dangling.json", 10) is None
+    with pytest.raises(store.UnsafeError, match="is a symbolic link: remove it"):
+        store.read_private(folder / "dangling.json", 10)
 
 
 def test_size_limit_is_exact(home):
     target = store.folder() / "f"
     target.write_bytes(b"x" * 100)
+    target.chmod(0o600)
     assert store.read_private(target, 100) == b"x" * 100
     with pytest.raises(store.StoreError, match="larger than 99 bytes"):
         store.read_private(target, 99)
@@ -215,25 +261,38 @@ def test_a_huge_file_is_refused_without_reading_it(home):
     target = store.folder() / "f"
     with open(target, "wb") as handle:
         handle.truncate(1 << 40)  # sparse: a terabyte that takes no disk
+    target.chmod(0o600)
     error = within(5, lambda: pytest.raises(store.StoreError, store.read_private, target, 1 << 20))
     assert "larger than" in str(error.value) and str(target) in str(error.value)
 
 
-def test_a_file_longer_than_its_stated_size_is_cut_off_at_the_limit(home):
+def test_a_file_longer_than_its_stated_size_is_cut_off_at_the_limit(home, monkeypatch):
     # /proc files say they are empty and are not: the limit holds for what is read, not what stat says.
-    link = store.folder() / "f"
-    link.symlink_to("/proc/self/maps")
-    assert os.stat(link).st_size == 0
+    target = store.folder() / "f"
+    target.write_bytes(b"x" * 100)
+    target.chmod(0o600)
+    real_fstat = os.fstat
+
+    def says_empty(fd):
+        info = real_fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return info
+        fields = list(info)
+        fields[stat.ST_SIZE] = 0
+        return os.stat_result(fields)
+
+    monkeypatch.setattr(os, "fstat", says_empty)
     with pytest.raises(store.StoreError, match="larger than 10 bytes"):
-        store.read_private(link, 10)
+        store.read_private(target, 10)
 
 
 def test_a_file_swapped_for_a_pipe_after_the_check_is_not_waited_on(home, monkeypatch):
     regular, pipe = store.folder() / "regular", store.folder() / "pipe"
     regular.write_bytes(b"x")
-    os.mkfifo(pipe)
+    regular.chmod(0o600)
+    os.mkfifo(pipe, 0o600)
     real_stat = os.stat
-    monkeypatch.setattr(os, "stat", lambda path, *a, **k: real_stat(regular if str(path) == str(pipe) else path))
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: real_stat("regular" if path == "pipe" else path, *a, **k))
     try:
         error = within(5, lambda: pytest.raises(store.StoreError, store.read_private, pipe, 10))
     finally:
@@ -244,18 +303,21 @@ def test_a_file_swapped_for_a_pipe_after_the_check_is_not_waited_on(home, monkey
     assert "named pipe" in error.value.reason
 
 
-def test_a_symlink_to_a_regular_file_is_read(home, tmp_path):
+def test_a_symlink_to_a_regular_file_is_refused(home, tmp_path):
     (tmp_path / "real").write_bytes(b"data")
+    (tmp_path / "real").chmod(0o600)
     (store.folder() / "link").symlink_to(tmp_path / "real")
-    assert store.read_private(store.folder() / "link", 10) == b"data"
+    with pytest.raises(store.UnsafeError) as error:
+        store.read_private(store.folder() / "link", 10)
+    assert str(error.value) == f"{store.folder() / 'link'} is a symbolic link: remove it"
 
 
 def _fifo(path):
     os.mkfifo(path)
 
 
-def _device_link(path):
-    os.symlink("/dev/zero", path)
+def _device(path):
+    os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero's numbers (the tests run as root)
 
 
 def _folder(path):
@@ -268,7 +330,7 @@ def _socket(path):
     sock.close()
 
 
-@pytest.mark.parametrize("make, kind", [(_fifo, "named pipe"), (_device_link, "character device"),
+@pytest.mark.parametrize("make, kind", [(_fifo, "named pipe"), (_device, "character device"),
                                         (_folder, "folder"), (_socket, "socket")])
 def test_not_a_regular_file_is_refused_at_once(home, make, kind):
     target = store.folder() / "f.json"
@@ -295,3 +357,128 @@ def test_remove_says_whether_there_was_a_file(home, tmp_path):
     (tmp_path / "real").write_bytes(b"kept")
     target.symlink_to(tmp_path / "real")
     assert store.remove(target) is True and (tmp_path / "real").read_bytes() == b"kept"
+
+
+# -- the ssh-like rule: nothing another user could plant or read is used -----------------------------------------
+
+OTHER = 12345  # another user (the tests run as root, so they can hand a file to anyone)
+FOLDER_KINDS = ["folder", "symlink to a folder"]
+FILE_KINDS = ["missing", "regular", "symlink to a regular file", "symlink to a folder", "fifo", "hard link"]
+
+
+def _owner(who: str, aws_owner: int) -> int:
+    return {"me": os.geteuid(), "aws": aws_owner, "other": OTHER}[who]
+
+
+def _make_folder(path, kind, mode, uid, elsewhere):
+    real = elsewhere / f"real-{path.name}" if kind != "folder" else path
+    real.mkdir()
+    os.chmod(real, mode)
+    os.chown(real, uid, -1)
+    if kind != "folder":
+        path.symlink_to(real)
+
+
+def _make_file(path, kind, mode, uid, elsewhere, data):
+    if kind == "missing":
+        return
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "symlink to a folder":
+        (elsewhere / "a-folder").mkdir()
+        path.symlink_to(elsewhere / "a-folder")
+        return
+    else:
+        real = elsewhere / "real-file" if kind == "symlink to a regular file" else path
+        real.write_bytes(data)
+        if kind == "symlink to a regular file":
+            path.symlink_to(real)
+        elif kind == "hard link":
+            os.link(path, elsewhere / "another-name")
+        path = real
+    os.chmod(path, mode)
+    os.chown(path, uid, -1)
+
+
+def expected(layout, users) -> tuple:
+    """What the rule says about reading `sessions/f.json` in `layout`: ("ok", None), ("absent", None),
+    ("unsafe", the path's name) or ("refused", the path's name): a model of the module's docstring, written
+    apart from the code."""
+    for name in ("aws-sts", "sessions"):
+        kind, mode, uid = layout[name]
+        if kind != "folder" or uid not in users or mode & 0o022:
+            return "unsafe", name
+    kind, mode, uid = layout["f.json"]
+    if kind == "missing":
+        return "absent", None
+    if kind.startswith("symlink"):
+        return "unsafe", "f.json"
+    if kind == "fifo":
+        return "refused", "f.json"
+    if uid not in users or kind == "hard link" or mode & 0o077:
+        return "unsafe", "f.json"
+    return "ok", None
+
+
+@settings(max_examples=examples(600), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(folders=st.lists(st.tuples(st.sampled_from(FOLDER_KINDS), st.sampled_from([0o700, 0o755, 0o775, 0o777, 0o750]),
+                                  st.sampled_from(["me", "aws", "other"])), min_size=2, max_size=2),
+       file=st.tuples(st.sampled_from(FILE_KINDS), st.sampled_from([0o600, 0o400, 0o640, 0o644, 0o666]),
+                      st.sampled_from(["me", "aws", "other"])),
+       aws_owner=st.sampled_from([0, OTHER, 4242]))
+def test_a_stored_file_is_used_exactly_when_the_rule_allows_it(tmp_path_factory, monkeypatch, folders, file,
+                                                               aws_owner):
+    base = tmp_path_factory.mktemp("rule")
+    home, elsewhere = base / "home", base / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    (home / ".aws").mkdir(mode=0o700)
+    os.chown(home / ".aws", aws_owner, -1)
+    users = {os.geteuid(), aws_owner}  # as root: me, and the owner of ~/.aws (the Docker image's case)
+    layout = {}
+    parent = home / ".aws"
+    for name, (kind, mode_, who) in zip(("aws-sts", "sessions"), folders):
+        uid = _owner(who, aws_owner)
+        _make_folder(parent / name, kind, mode_, uid, elsewhere)
+        layout[name] = (kind, mode_, uid)
+        parent = parent / name
+    target = parent / "f.json"
+    kind, mode_, who = file
+    data = b'{"planted": true}'
+    _make_file(target, kind, mode_, _owner(who, aws_owner), elsewhere, data)
+    layout["f.json"] = (kind, mode_, _owner(who, aws_owner))
+    outside = {p: p.read_bytes() for p in elsewhere.rglob("*") if p.is_file() and not p.is_fifo()}
+
+    verdict, culprit = expected(layout, users)
+    # read_private: the bytes exactly when the rule allows; otherwise None or StoreError, nothing else
+    try:
+        got = within(5, lambda: store.read_private(target, 1 << 10))
+    except store.UnsafeError as exc:
+        assert verdict == "unsafe" and exc.path.name == culprit, (layout, verdict, culprit, str(exc))
+        assert "\n" not in str(exc) and str(exc).startswith(str(exc.path) + " ")
+        assert any(fix in str(exc) for fix in (": remove it", ": chmod 700 it", ": chmod 600 it"))
+    except store.StoreError as exc:
+        assert verdict == "refused" and exc.path.name == culprit, (layout, verdict, str(exc))
+    else:
+        assert (verdict, got) in (("ok", data), ("absent", None)), (layout, verdict, got)
+
+    # check_lock (the lock's check, before a sign-in): passes exactly when the same file would be read
+    lock_ok = verdict in ("ok", "absent")
+    try:
+        within(5, lambda: store.check_lock(target, create=False))
+    except store.UnsafeError:
+        assert not lock_ok
+    else:
+        assert lock_ok, (layout, verdict)
+
+    # write_private: only into folders that keep the rule, never through a link, never left readable by others
+    folders_ok = culprit != "aws-sts" and culprit != "sessions"
+    try:
+        store.write_private(target, b"new")
+    except store.UnsafeError as exc:
+        assert not folders_ok and exc.path.name == culprit
+    else:
+        assert folders_ok
+        assert store.read_private(target, 10) == b"new"  # now a file of the user's that keeps the rule
+    assert {p: p.read_bytes() for p in outside} == outside  # nothing outside written through a link
