@@ -44,10 +44,11 @@ TAG_JS = """() => {
   }
 }""" % {"path": IDX_PATH, "drawn": DRAWN}
 NEW = "#okta-sign-in [data-aws-sts-idx]:not([data-aws-sts-seen])"
+# Marks everything drawn so far as seen and says how many IDX answers the page has had (one round trip).
 SEEN_JS = """() => {
   for (const el of document.querySelectorAll('#okta-sign-in [data-aws-sts-idx]')) el.dataset.awsStsSeen = '1';
-}"""
-COUNT_JS = """() => performance.getEntriesByType('resource').filter((e) => e.name.includes('%s')).length""" % IDX_PATH
+  return performance.getEntriesByType('resource').filter((e) => e.name.includes('%s')).length;
+}""" % IDX_PATH
 
 IDENTIFIER = "input[name=identifier]"
 TITLE_JS = """() => {  // what names the page: its first heading with text, and its main button
@@ -159,9 +160,10 @@ POLLED = (pages.PUSH_WAIT, pages.PROBING, pages.SUCCESS)  # answers that come ag
 
 def drawn(flow: Flow, element) -> None:
     answers: IdxAnswers = flow.memory["idx_answers"]
-    # The element may be gone already (the third generation re-renders freely): the page's count is what counts.
-    index, answer = answers.latest(flow.page, int(flow.page.evaluate(COUNT_JS) or 0))
-    flow.page.evaluate(SEEN_JS)  # before acting: whatever the widget draws from now on is the next page
+    # Before acting, whatever the widget has drawn is seen: what it draws from now on is the next page. (The
+    # element found may be gone already, the third generation re-renders freely: the page's count is used.)
+    count = int(flow.page.evaluate(SEEN_JS) or 0)
+    index, answer = answers.latest(flow.page, count)
     if answer is None or index == flow.memory.get("idx_answered"):
         return  # more of a page already answered (a late button, a resend link)
     flow.memory["idx_answered"] = index
