@@ -163,8 +163,8 @@ def test_skip_while_valid_touches_nothing_and_force_signs_in(org, sts, home, run
     assert org.requests == [] and credentials.read_bytes() == before and len(saml_calls(sts)) == calls
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
-    assert "aws_sts" in imported and not imported & {"boto3", "botocore", "playwright", "questionary",
-                                                      "asyncio", "dataclasses", "typing"}  # each costs ms
+    assert "aws_sts" in imported and not imported & {"boto3", "botocore", "playwright", "questionary", "asyncio",
+                                                      "dataclasses", "typing", "publicsuffixlist"}  # each costs ms
 
     result = run_cli("--role", "Developer", "--force")  # served by the stored session, but signs in
     assert_ok(result)
