@@ -32,6 +32,8 @@ DEFAULT_TIMEOUT = 120.0  # the config's timeoutSeconds default
 MAX_ATTEMPTS = 3  # botocore's standard mode makes 3 too
 BACKOFF_SECONDS = 0.5  # full jitter: wait up to 0.5 s, then up to 1 s (the tests set 0)
 CONNECT_TIMEOUT, READ_TIMEOUT = 10.0, 30.0  # per attempt, never more than the phase's timeout
+# What a credentials file line (and an `export` line, and the credential_process JSON's reader) cannot carry.
+UNWRITABLE = frozenset(chr(c) for c in range(32)) | {"\x7f", "\x85", "\u2028", "\u2029"}
 
 
 @dataclass(frozen=True)
@@ -190,13 +192,18 @@ def _call(what: str, call, read: Callable[[dict], StsResult], deadline: float, t
 # --- the answers ----------------------------------------------------------------------------------------------
 
 def _credentials(answer: dict) -> TemporaryCredentials:
-    """The issued keys; KeyError/TypeError/ValueError when the answer lacks them (treated as unreadable)."""
+    """The issued keys; KeyError/TypeError/ValueError when the answer lacks them (treated as unreadable), and
+    StsError, before anything is written, when a key holds what no credentials file line can carry."""
     from datetime import datetime
 
     c = answer["Credentials"]
     keys = [c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]]
     if not all(isinstance(key, str) and key for key in keys) or not isinstance(c["Expiration"], datetime):
         raise ValueError("incomplete credentials")
+    for name, key in zip(("AccessKeyId", "SecretAccessKey", "SessionToken"), keys):
+        if not UNWRITABLE.isdisjoint(key):
+            raise StsError(f"AWS STS answered credentials that cannot be written to a credentials file (its {name} "
+                           "holds a line break or another control character); nothing was written.")
     return TemporaryCredentials(access_key_id=keys[0], secret_access_key=keys[1], session_token=keys[2],
                                 expiration=c["Expiration"])
 

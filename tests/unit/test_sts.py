@@ -267,3 +267,17 @@ def test_any_answer_is_a_result_or_a_clean_error(shared_fake, monkeypatch, body)
         assert result.credentials.secret_access_key == issued["secret"]
     finally:
         shared_fake.faults.clear()
+
+
+# --- what STS answered: keys a file can hold ---------------------
+
+def test_a_token_with_a_line_break_is_one_line_and_not_retried(fake):
+    parsed, role = login()
+    fake.faults.append("linebreak")
+    with pytest.raises(StsError) as info:
+        sts.assume_role_with_saml(parsed, role, "us-east-1")
+    assert str(info.value).startswith("AWS STS answered credentials that cannot be written to a credentials file")
+    assert "SessionToken" in str(info.value) and attempts(fake) == 1
+    assert_clean(info.value, secrets_of(fake, parsed))
+
+
