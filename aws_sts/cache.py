@@ -5,7 +5,8 @@ The AWS CLI and SDKs run `credential_process` whenever they need credentials, of
 - lookup() answers from the file while the credentials have more than still_valid.MARGIN left, before
   anything heavy is imported (no boto3, no Playwright; see benchmarks/bench.py);
 - refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
-  fresh file (one sign-in, one MFA, however many callers).
+  fresh file (one sign-in, one MFA, however many callers);
+- forget_signed_in_through() is --logout's: the entries signed in through one IdP host.
 The file's name is a short hash of the key and the file repeats the key in full: a hash collision can only
 make two keys share a file, never answer one with the other's credentials.
 """
@@ -116,3 +117,30 @@ def refresh_and_answer(args, config: Config, account: Account, sign_in, answer) 
             role = f" --role {args.role}" if args.role else ""
             raise AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run `aws-sts{role}` "
                               "once in a terminal; its stored sign-in then serves these calls.") from None
+
+
+def forget_signed_in_through(host: str) -> int:
+    """Remove every cache entry whose key signs in through this IdP host (idp_session.host_of); returns how
+    many entries were removed. Lock files stay: a caller may hold one."""
+    from aws_sts.idp_session import host_of
+
+    folder = store.root() / "cache"
+    try:
+        names = sorted(p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+    except OSError:  # no cache folder: nothing was cached
+        return 0
+    removed = 0
+    for path in names:
+        try:
+            data = store.read_private(path, MAX_BYTES)
+            entry = json.loads(data) if data else None
+            key = entry.get("Key") if isinstance(entry, dict) else None
+            if not (isinstance(key, list) and len(key) == 5 and isinstance(key[3], str)) or host_of(key[3]) != host:
+                continue
+        except (store.StoreError, ValueError):
+            continue
+        try:
+            removed += store.remove(path)
+        except OSError:  # a folder in its place, no permission: not ours to force
+            continue
+    return removed

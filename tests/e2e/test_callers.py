@@ -4,12 +4,13 @@ and --logout forgetting the cache. The installed CLI, the fake org's real widget
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.okta_org import totp_now
-from tests.helpers import assert_failed, saml_calls
+from tests.helpers import assert_failed, assert_ok, saml_calls
 
 CALLERS = 12
 
@@ -17,6 +18,33 @@ CALLERS = 12
 def cache_files(home: Path) -> list:
     folder = home / ".aws" / "aws-sts" / "cache"
     return sorted(folder.glob("*.json")) if folder.exists() else []
+
+
+def signed_in(org, run_cli, login_args, *extra) -> None:
+    """A run in a terminal's place (everything given): the stored session the callers then use."""
+    assert_ok(run_cli(*login_args(), "--otp", totp_now(org.scenario.totp_secret), *extra))
+
+
+def test_logout_forgets_the_cached_credentials_and_the_next_call_signs_in(org, sts, home, run_cli, login_args):
+    signed_in(org, run_cli, login_args, "--format", "process", "--role", "Developer")
+    assert len(cache_files(home)) == 1
+    # Another IdP's logout leaves this one's entries alone.
+    other = home / "other.json"
+    other.write_text(json.dumps({**json.loads((home / "config.json").read_text()),
+                                 "idpEntryUrl": "https://idp.example.org/app/sso"}))
+    assert_ok(run_cli("--logout", "--config", str(other)))
+    assert len(cache_files(home)) == 1
+
+    result = run_cli("--logout")
+    assert_ok(result)
+    assert "Forgot 1 cached credential " in result.stderr and "Signed out" in result.stderr
+    assert cache_files(home) == []
+    org.events.clear()
+    calls = len(saml_calls(sts))
+    again = run_cli("--format", "process", "--role", "Developer", *login_args(),
+                    env={"AWS_STS_TOTP_SECRET": org.scenario.totp_secret})
+    assert_ok(again)
+    assert org.primary_sign_ins() != [] and len(saml_calls(sts)) == calls + 1
 
 
 @pytest.mark.parametrize("output", ["credentials", "process"])
