@@ -6,6 +6,8 @@ The AWS CLI and SDKs run `credential_process` whenever they need credentials, of
   anything heavy is imported (no boto3, no Playwright; see benchmarks/bench.py);
 - refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
   fresh file (one sign-in, one MFA, however many callers);
+- valid_until() judges an entry by the time its answer arrived here and the lifetime STS granted, so a clock
+  hours off neither serves stale keys nor signs in on every call;
 - forget_signed_in_through() is --logout's: the entries signed in through one IdP host.
 The file's name is a short hash of the key and the file repeats the key in full: a hash collision can only
 make two keys share a file, never answer one with the other's credentials.
@@ -17,7 +19,7 @@ import json
 import os
 import zlib
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from aws_sts import store
 from aws_sts.credentials import TemporaryCredentials
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 MAX_BYTES = 64 * 1024
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
+MAX_LIFETIME_SECONDS = 43200  # the longest session STS grants
+CLOCK_BACK_TOLERANCE = timedelta(minutes=5)
 
 
 def key_of(config: Config, account: Account, wanted_role: Optional[str]) -> list:
@@ -58,24 +62,48 @@ def lookup(config: Config, account: Account, wanted_role: Optional[str],
         return None
     if not all(isinstance(entry.get(name), str) and entry[name] for name in FIELDS):
         return None
-    expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
-    if expires is None or expires - MARGIN <= (now or datetime.now(timezone.utc)):
+    expires = valid_until(entry, now or datetime.now(timezone.utc))
+    if expires is None:
         return None
     return TemporaryCredentials(entry["AccessKeyId"], entry["SecretAccessKey"], entry["SessionToken"], expires)
 
 
+def valid_until(entry: dict, now: datetime) -> Optional[datetime]:
+    """When the entry's keys end by this machine's clock, while that is more than MARGIN away; else None.
+
+    Judged by the time the answer arrived here (IssuedAt, this clock) plus the lifetime STS granted
+    (LifetimeSeconds: Expiration minus STS's own time), not by STS's Expiration against this clock: a clock
+    hours off would otherwise make fresh keys look expired (a sign-in per call) or stale ones look valid.
+    A clock that has gone back before IssuedAt cannot be trusted to count: the entry is not served. An entry
+    without them (written by an older aws-sts) is judged by its Expiration."""
+    issued = parse_expires(entry["IssuedAt"]) if isinstance(entry.get("IssuedAt"), str) else None
+    lifetime = entry.get("LifetimeSeconds")
+    if issued is not None and type(lifetime) is int and 0 < lifetime <= MAX_LIFETIME_SECONDS:
+        if now < issued - CLOCK_BACK_TOLERANCE:
+            return None
+        expires = issued + timedelta(seconds=lifetime)
+    else:
+        expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
+    if expires is None or expires - MARGIN <= now:
+        return None
+    return expires
+
+
 def save(config: Config, account: Account, wanted_role: Optional[str], creds: TemporaryCredentials,
-         role_arn: str) -> None:
+         role_arn: str, issued_at: Optional[datetime] = None, lifetime: Optional[timedelta] = None) -> None:
+    """creds.expiration is STS's; issued_at (this clock, when the answer arrived) and lifetime (what STS
+    granted) are what valid_until() judges by (sts.StsResult has both)."""
     key = key_of(config, account, wanted_role)
     path = path_of(key)
     store.folder("cache")
     from aws_sts.outputs import iso_utc
 
-    expiration = iso_utc(creds.expiration)
-    store.write_private(path, json.dumps({
-        "Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token, "Expiration": expiration,
-    }).encode("utf-8"))
+    entry = {"Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
+             "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token,
+             "Expiration": iso_utc(creds.expiration)}
+    if issued_at is not None and lifetime is not None:  # whole seconds, rounded towards "sooner"
+        entry.update(IssuedAt=iso_utc(issued_at), LifetimeSeconds=int(lifetime.total_seconds()))
+    store.write_private(path, json.dumps(entry).encode("utf-8"))
 
 
 @contextmanager
