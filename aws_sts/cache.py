@@ -5,7 +5,8 @@ The AWS CLI and SDKs run `credential_process` whenever they need credentials, of
 - lookup() answers from the file while the credentials have more than still_valid.MARGIN left, before
   anything heavy is imported (no boto3, no Playwright; see benchmarks/bench.py);
 - refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
-  fresh file (one sign-in, one MFA, however many callers);
+  fresh file (one sign-in, one MFA, however many callers), or the error that sign-in failed with
+  (aws_sts.last_failure: they fail together instead of each trying again);
 - valid_until() judges an entry by the time its answer arrived here and the lifetime STS granted, so a clock
   hours off neither serves stale keys nor signs in on every call;
 - forget_signed_in_through() is --logout's: the entries signed in through one IdP host.
@@ -131,25 +132,45 @@ def refreshing(config: Config, account: Account, wanted_role: Optional[str],
 
 def refresh_and_answer(args, config: Config, account: Account, sign_in, answer) -> int:
     """--format process below the cache: one caller signs in under the cache's lock (`sign_in(args, config,
-    account, prompts)`, which saves to the cache), the others wait and `answer` from what it cached.
-    Questions go to /dev/tty: the AWS CLI captures stdout and stderr."""
+    account, prompts)`, which saves to the cache), the others wait and `answer` from what it cached, or fail
+    with the error it failed with (aws_sts.last_failure). Questions go to /dev/tty (the AWS CLI captures
+    stdout and stderr), each within the config's timeoutSeconds: the lock is held meanwhile."""
+    import time
+
+    from aws_sts import last_failure
     from aws_sts.errors import AwsStsError, NoTtyError
     from aws_sts.prompts import Prompts
 
+    key = key_of(config, account, args.role)
+    entry = path_of(key)
+    waited_since = time.time()
     with refreshing(config, account, args.role, wait_seconds=max(300.0, 2 * config.timeout_seconds)) as fresh:
         if fresh and not args.force:
             return answer(fresh)
+        prompts = Prompts.on_terminal(time_limit=config.timeout_seconds)
+        failed = None if args.force else last_failure.recall(entry, key, waited_since=waited_since,
+                                                              can_ask=prompts.interactive)
+        if failed is not None:
+            raise failed
         try:
-            return sign_in(args, config, account, Prompts.on_terminal())
+            done = sign_in(args, config, account, prompts)
         except NoTtyError as exc:
             role = f" --role {args.role}" if args.role else ""
-            raise AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run `aws-sts{role}` "
-                              "once in a terminal; its stored sign-in then serves these calls.") from None
+            error = AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run "
+                                f"`aws-sts{role}` once in a terminal; its stored sign-in then serves these calls.")
+            last_failure.remember(entry, key, error)
+            raise error from None
+        except AwsStsError as exc:
+            last_failure.remember(entry, key, exc)
+            raise
+        last_failure.forget(entry)
+        return done
 
 
 def forget_signed_in_through(host: str) -> int:
-    """Remove every cache entry whose key signs in through this IdP host (idp_session.host_of); returns how
-    many entries were removed. Lock files stay: a caller may hold one."""
+    """Remove every cache entry whose key signs in through this IdP host (idp_session.host_of), with its
+    remembered failure; returns how many entries were removed. Lock files stay: a caller may hold one."""
+    from aws_sts import last_failure
     from aws_sts.idp_session import host_of
 
     folder = store.root() / "cache"
@@ -171,4 +192,5 @@ def forget_signed_in_through(host: str) -> int:
             removed += store.remove(path)
         except OSError:  # a folder in its place, no permission: not ours to force
             continue
+        last_failure.forget(path)
     return removed

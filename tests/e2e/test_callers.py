@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
+import pexpect
 import pytest
 
 from tests.e2e.conftest import AWS_STS
@@ -36,6 +39,45 @@ def caller(cli_env, home, *prefix: str, env=None) -> subprocess.CompletedProcess
     return subprocess.run([*prefix, AWS_STS, "--format", "process", "--role", "Developer"],
                           env={**cli_env, **(env or {})}, cwd=home, stdin=subprocess.DEVNULL, capture_output=True,
                           text=True, timeout=240, start_new_session=True)
+
+
+def entry_hits(org) -> int:
+    path = urlsplit(org.app_url).path
+    return sum(1 for method, seen in org.requests if method == "GET" and seen == path)
+
+
+def error_of(result: subprocess.CompletedProcess) -> str:
+    """What aws-sts said went wrong: stderr from its "aws-sts:" line on (status lines before it vary)."""
+    assert "aws-sts:" in result.stderr, result.stderr
+    return result.stderr[result.stderr.index("aws-sts:"):]
+
+
+def test_callers_after_the_session_ended_fail_together_with_one_attempt(org, sts, home, run_cli, login_args,
+                                                                       cli_env):
+    signed_in(org, run_cli, login_args)
+    org.end_sessions()
+    # What one attempt costs the org: the no-browser GET of the entry URL, then the browser's.
+    org.requests.clear()
+    one = caller(cli_env, home)
+    per_attempt = entry_hits(org)
+    assert one.returncode == 1 and per_attempt >= 1, one.stderr
+    for failed in (home / ".aws" / "aws-sts" / "cache").glob("*.failed"):
+        assert failed.stat().st_mode & 0o777 == 0o600
+        assert org.scenario.password not in failed.read_text()
+        failed.unlink()  # the parallel callers below start with nothing remembered
+
+    org.requests.clear()
+    started = time.monotonic()
+    with ThreadPoolExecutor(CALLERS) as pool:
+        results = list(pool.map(lambda _: caller(cli_env, home), range(CALLERS)))
+    took = time.monotonic() - started
+    attempts = entry_hits(org) / per_attempt
+    assert attempts <= 2, f"{attempts:g} sign-in attempts by {CALLERS} callers in {took:.1f} s"
+    assert {r.returncode for r in results} == {1}
+    said = {error_of(r) for r in results}
+    assert len(said) == 1, said  # the same error, word for word
+    assert "terminal" in said.pop() and "Traceback" not in "".join(r.stderr for r in results)
+    assert all(r.stdout == "" for r in results) and cache_files(home) == []
 
 
 def test_parallel_callers_with_a_clock_two_hours_ahead_cause_one_sign_in(org, sts, home, run_cli, login_args,
@@ -64,6 +106,21 @@ def test_parallel_callers_with_a_clock_two_hours_ahead_cause_one_sign_in(org, st
     # Once the clock is set right (two hours back), the entry's lifetime cannot be counted on it: one sign-in.
     assert_ok(caller(cli_env, home))
     assert len(saml_calls(sts)) == before + 2
+
+
+def test_a_prompt_nobody_answers_ends_at_timeout_seconds(org, sts, home, write_config, spawn_cli):
+    write_config(timeoutSeconds=6)
+    child = spawn_cli("--format", "process", "--role", "Developer", timeout=60)
+    child.expect("Username")
+    asked = time.monotonic()
+    child.expect(pexpect.EOF, timeout=60)
+    waited = time.monotonic() - asked
+    child.close()
+    said = child.before
+    assert child.exitstatus == 1, said
+    assert "within 6 s" in said and "timeoutSeconds" in said and "Traceback" not in said
+    assert waited < 15
+    assert cache_files(home) == []
 
 
 def test_logout_forgets_the_cached_credentials_and_the_next_call_signs_in(org, sts, home, run_cli, login_args):

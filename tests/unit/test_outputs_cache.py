@@ -113,6 +113,30 @@ def test_an_entry_is_judged_by_when_its_answer_came_and_the_lifetime_sts_granted
         assert cache.lookup(cfg, staging, "Developer", now=NOW + timedelta(minutes=51)) is None
 
 
+def test_a_failure_is_answered_to_the_callers_that_waited_on_it_and_to_those_that_cannot_ask(cfg):
+    from aws_sts import last_failure
+    from aws_sts.errors import AwsStsError, UsageError
+
+    entry = cache.path_of(cache.key_of(cfg, cfg.account("staging"), "Developer"))
+    key = cache.key_of(cfg, cfg.account("staging"), "Developer")
+    t = 1_000_000.0
+    assert last_failure.recall(entry, key, waited_since=t, can_ask=False, now=t) is None  # nothing remembered
+    entry.parent.mkdir(parents=True)
+    last_failure.remember(entry, key, UsageError("No stored sign-in.\nRun it once in a terminal."), now=t)
+    assert last_failure.path_for(entry).stat().st_mode & 0o777 == 0o600
+    waited = last_failure.recall(entry, key, waited_since=t - 5, can_ask=True, now=t + 1)
+    assert isinstance(waited, AwsStsError) and waited.exit_code == 2
+    assert str(waited) == "No stored sign-in.\nRun it once in a terminal."
+    assert last_failure.recall(entry, key, waited_since=t + 1, can_ask=False, now=t + 59).exit_code == 2
+    assert last_failure.recall(entry, key, waited_since=t + 1, can_ask=True, now=t + 2) is None  # can ask: tries
+    assert last_failure.recall(entry, key, waited_since=t + 1, can_ask=False, now=t + 61) is None  # too old
+    assert last_failure.recall(entry, key, waited_since=t - 5, can_ask=False, now=t - 10) is None  # clock went back
+    other = cache.key_of(cfg, cfg.account("production"), "Developer")
+    assert last_failure.recall(entry, other, waited_since=t - 5, can_ask=False, now=t + 1) is None  # another key's
+    last_failure.forget(entry)
+    assert last_failure.recall(entry, key, waited_since=t - 5, can_ask=False, now=t + 1) is None
+
+
 def test_several_profiles_in_one_write_all_or_none(tmp_path):
     path = tmp_path / "credentials"
     path.write_text("[keep]\nx = 1\n")
