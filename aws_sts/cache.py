@@ -5,7 +5,11 @@ The AWS CLI and SDKs run `credential_process` whenever they need credentials, of
 - lookup() answers from the file while the credentials have more than still_valid.MARGIN left, before
   anything heavy is imported (no boto3, no Playwright; see benchmarks/bench.py);
 - refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
-  fresh file (one sign-in, one MFA, however many callers).
+  fresh file (one sign-in, one MFA, however many callers), or the error that sign-in failed with
+  (aws_sts.last_failure: they fail together instead of each trying again);
+- valid_until() judges an entry by the time its answer arrived here and the lifetime STS granted, so a clock
+  hours off neither serves stale keys nor signs in on every call;
+- forget_signed_in_through() is --logout's: the entries signed in through one IdP host.
 The file's name is a short hash of the key and the file repeats the key in full: a hash collision can only
 make two keys share a file, never answer one with the other's credentials. An entry is served only when it
 is what it claims: the role the key asks for (RoleArn) and an expiry STS could have given (Expiration at most
@@ -35,6 +39,8 @@ if TYPE_CHECKING:
 MAX_BYTES = 64 * 1024
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
 MAX_AHEAD = timedelta(hours=12, minutes=1)  # STS never issues keys for longer than 12 hours
+MAX_LIFETIME_SECONDS = 43200  # the longest session STS grants
+CLOCK_BACK_TOLERANCE = timedelta(minutes=5)
 _warned = set()  # what was already said in this run (lookup runs twice when it misses)
 
 
@@ -72,9 +78,8 @@ def lookup(config: Config, account: Account, wanted_role: Optional[str],
         return None
     if not _is_the_wanted_role(entry.get("RoleArn"), config, account, wanted_role):
         return None
-    expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
-    now = now or datetime.now(timezone.utc)
-    if expires is None or expires - MARGIN <= now or expires > now + MAX_AHEAD:
+    expires = valid_until(entry, now or datetime.now(timezone.utc))
+    if expires is None:
         return None
     return TemporaryCredentials(entry["AccessKeyId"], entry["SecretAccessKey"], entry["SessionToken"], expires)
 
@@ -108,18 +113,44 @@ def _is_the_wanted_role(role_arn, config: Config, account: Account, wanted: Opti
     return name == wanted  # a bare name: in the chosen account first, else anywhere (roles.find_role)
 
 
+def valid_until(entry: dict, now: datetime) -> Optional[datetime]:
+    """When the entry's keys end by this machine's clock, while that is more than MARGIN away; else None.
+
+    Judged by the time the answer arrived here (IssuedAt, this clock) plus the lifetime STS granted
+    (LifetimeSeconds: Expiration minus STS's own time), not by STS's Expiration against this clock: a clock
+    hours off would otherwise make fresh keys look expired (a sign-in per call) or stale ones look valid.
+    A clock that has gone back before IssuedAt cannot be trusted to count: the entry is not served. An entry
+    without them (written by an older aws-sts) is judged by its Expiration."""
+    issued = parse_expires(entry["IssuedAt"]) if isinstance(entry.get("IssuedAt"), str) else None
+    lifetime = entry.get("LifetimeSeconds")
+    if issued is not None and type(lifetime) is int and 0 < lifetime <= MAX_LIFETIME_SECONDS:
+        if now < issued - CLOCK_BACK_TOLERANCE:
+            return None
+        expires = issued + timedelta(seconds=lifetime)
+    else:
+        expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
+        if expires is not None and expires > now + MAX_AHEAD:  # no expiry STS could have given (a 2099)
+            return None
+    if expires is None or expires - MARGIN <= now:
+        return None
+    return expires
+
+
 def save(config: Config, account: Account, wanted_role: Optional[str], creds: TemporaryCredentials,
-         role_arn: str) -> None:
+         role_arn: str, issued_at: Optional[datetime] = None, lifetime: Optional[timedelta] = None) -> None:
+    """creds.expiration is STS's; issued_at (this clock, when the answer arrived) and lifetime (what STS
+    granted) are what valid_until() judges by (sts.StsResult has both)."""
     key = key_of(config, account, wanted_role)
     path = path_of(key)
     store.folder("cache")
     from aws_sts.outputs import iso_utc
 
-    expiration = iso_utc(creds.expiration)
-    store.write_private(path, json.dumps({
-        "Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
-        "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token, "Expiration": expiration,
-    }).encode("utf-8"))
+    entry = {"Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
+             "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token,
+             "Expiration": iso_utc(creds.expiration)}
+    if issued_at is not None and lifetime is not None:  # whole seconds, rounded towards "sooner"
+        entry.update(IssuedAt=iso_utc(issued_at), LifetimeSeconds=int(lifetime.total_seconds()))
+    store.write_private(path, json.dumps(entry).encode("utf-8"))
 
 
 @contextmanager
@@ -147,17 +178,65 @@ def refreshing(config: Config, account: Account, wanted_role: Optional[str],
 
 def refresh_and_answer(args, config: Config, account: Account, sign_in, answer) -> int:
     """--format process below the cache: one caller signs in under the cache's lock (`sign_in(args, config,
-    account, prompts)`, which saves to the cache), the others wait and `answer` from what it cached.
-    Questions go to /dev/tty: the AWS CLI captures stdout and stderr."""
+    account, prompts)`, which saves to the cache), the others wait and `answer` from what it cached, or fail
+    with the error it failed with (aws_sts.last_failure). Questions go to /dev/tty (the AWS CLI captures
+    stdout and stderr), each within the config's timeoutSeconds: the lock is held meanwhile."""
+    import time
+
+    from aws_sts import last_failure
     from aws_sts.errors import AwsStsError, NoTtyError
     from aws_sts.prompts import Prompts
 
+    key = key_of(config, account, args.role)
+    entry = path_of(key)
+    waited_since = time.time()
     with refreshing(config, account, args.role, wait_seconds=max(300.0, 2 * config.timeout_seconds)) as fresh:
         if fresh and not args.force:
             return answer(fresh)
+        prompts = Prompts.on_terminal(time_limit=config.timeout_seconds)
+        failed = None if args.force else last_failure.recall(entry, key, waited_since=waited_since,
+                                                              can_ask=prompts.interactive)
+        if failed is not None:
+            raise failed
         try:
-            return sign_in(args, config, account, Prompts.on_terminal())
+            done = sign_in(args, config, account, prompts)
         except NoTtyError as exc:
             role = f" --role {args.role}" if args.role else ""
-            raise AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run `aws-sts{role}` "
-                              "once in a terminal; its stored sign-in then serves these calls.") from None
+            error = AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run "
+                                f"`aws-sts{role}` once in a terminal; its stored sign-in then serves these calls.")
+            last_failure.remember(entry, key, error)
+            raise error from None
+        except AwsStsError as exc:
+            last_failure.remember(entry, key, exc)
+            raise
+        last_failure.forget(entry)
+        return done
+
+
+def forget_signed_in_through(host: str) -> int:
+    """Remove every cache entry whose key signs in through this IdP host (idp_session.host_of), with its
+    remembered failure; returns how many entries were removed. Lock files stay: a caller may hold one."""
+    from aws_sts import last_failure
+    from aws_sts.idp_session import host_of
+
+    folder = store.root() / "cache"
+    try:
+        names = sorted(p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith("."))
+    except OSError:  # no cache folder: nothing was cached
+        return 0
+    removed = 0
+    for path in names:
+        try:
+            data = store.read_private(path, MAX_BYTES)
+            entry = json.loads(data) if data else None
+            key = entry.get("Key") if isinstance(entry, dict) else None
+            if not (isinstance(key, list) and len(key) == 5 and isinstance(key[3], str)) or host_of(key[3]) != host:
+                continue
+        except (store.StoreError, ValueError):
+            continue
+        try:
+            removed += store.remove(path)
+        except OSError:  # a folder in its place, no permission: not ours to force
+            continue
+        last_failure.forget(path)
+    return removed

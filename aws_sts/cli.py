@@ -255,8 +255,9 @@ def sign_in_and_emit(args, cfg, account, prompts) -> int:
     if args.format == "process":
         from aws_sts import cache
 
-        cache.save(cfg, account, args.role, issued.result.credentials, issued.result.role_arn)
-        return _print_process(issued.result.credentials)
+        result = issued.result  # the AWS CLI judges Expiration by this machine's clock: say it in its terms
+        cache.save(cfg, account, args.role, result.credentials, result.role_arn, result.issued_at, result.lifetime)
+        return _print_process(result.credentials._replace(expiration=result.local_expiration))
     profile = args.profile or issued.default_profile
     path = _write_holding_signals(lambda: flow.emit_profile(cfg, profile, issued))
     print_stored(path, profile, issued)

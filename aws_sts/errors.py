@@ -32,6 +32,10 @@ class NoTtyError(UsageError):
     """A value is needed and there is no terminal to ask for it."""
 
 
+class PromptTimeoutError(AwsStsError):
+    """Nobody answered a question on the terminal within its time limit."""
+
+
 class RoleChoiceError(UsageError):
     """--role matched no role, or more than one."""
 

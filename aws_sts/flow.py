@@ -97,8 +97,12 @@ def _store_session(url: str, cookies: list, say: Callable[[str], None]) -> None:
 
 
 def logout(config: Config, accounts: list, say: Callable[[str], None]) -> bool:
-    """End the stored IdP session of each account's IdP host, at the IdP and here. Returns False when an
-    IdP could not be told (its local file is deleted all the same)."""
+    """End the stored IdP session of each account's IdP host, at the IdP and here, and forget the
+    credential_process cache entries signed in through it. Returns False when an IdP could not be told (its
+    local file is deleted all the same)."""
+    from aws_sts import cache
+    from aws_sts.providers import NotEnded
+
     all_told = True
     done = set()
     for account in accounts:
@@ -111,28 +115,54 @@ def logout(config: Config, accounts: list, say: Callable[[str], None]) -> bool:
         if not cookies:
             idp_session.forget(url)
             say(f"No stored sign-in for {host}.")
+            _say_forgotten(cache.forget_signed_in_through(host), host, say)
             continue
         provider = get_provider(config.provider, config.provider_settings)
-        told = None  # stays None when the provider cannot end the session (the generic one without logoutUrl)
+        deleted = f"Deleted the stored sign-in for {host}"
         try:
             ended = provider.logout(url, cookies, config.timeout_seconds)
-        except OSError as exc:
-            from aws_sts.redact import first_line
-
+        except NotEnded as exc:
             all_told = False
-            told = (f"{provider.name} could not be told ({first_line(exc)}), so the session may stay open there "
-                    "until it times out")
+            line = f"{deleted}; not signed out at {provider.name}: {exc}."
+        except OSError as exc:
+            all_told = False
+            line = (f"Signed out of {host}: {provider.name} could not be told ({_network_failure(exc)}), so the "
+                    "session may stay open there until it times out; the stored sign-in was deleted.")
         else:
-            if ended is not None:
+            if ended is None:  # the provider cannot end the session (the generic one without logoutUrl)
+                line = (f"{deleted}; the session stays open at {provider.name} until it times out "
+                        f"({provider.no_logout_hint}).")
+            else:
                 told = f"{provider.name} ended the session" if ended else \
                     f"the session had already ended at {provider.name}"
+                line = f"Signed out of {host}: {told}; the stored sign-in was deleted."
         idp_session.forget(url)
-        if told is None:
-            say(f"Deleted the stored sign-in for {host}; the session stays open at {provider.name} until it times "
-                f"out ({provider.no_logout_hint}).")
-        else:
-            say(f"Signed out of {host}: {told}; the stored sign-in was deleted.")
+        say(line)
+        _say_forgotten(cache.forget_signed_in_through(host), host, say)
     return all_told
+
+
+def _say_forgotten(count: int, host: str, say: Callable[[str], None]) -> None:
+    if count:
+        say(f"Forgot {count} cached credential{'' if count == 1 else 's'} of --format process signed in "
+            f"through {host}.")
+
+
+def _network_failure(exc: OSError) -> str:
+    """Why a request failed, in a few plain words: urllib's "<urlopen error [Errno 111] Connection refused>"
+    becomes "Connection refused"; a provider's own OSError("... answered HTTP 500") stays as it is."""
+    reason = getattr(exc, "reason", None)  # URLError wraps the socket (or TLS) error
+    inner = reason if isinstance(reason, BaseException) else exc
+    if isinstance(inner, TimeoutError) or type(inner).__name__ == "timeout":
+        return "no answer in time"
+    text = getattr(inner, "verify_message", None) or getattr(inner, "strerror", None)
+    if not text and isinstance(reason, str):
+        text = reason
+    if not text and type(exc) is OSError and len(exc.args) == 1 and isinstance(exc.args[0], str):
+        text = exc.args[0]
+    from aws_sts.redact import first_line
+
+    return first_line(text) if text else f"network error: {type(inner).__name__}"
 
 
 def pick_role(assertion: saml.Assertion, wanted: Optional[str], config: Config, account: Account,

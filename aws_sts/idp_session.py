@@ -2,7 +2,8 @@
 run can skip the password and codes. One file per IdP host, ~/.aws/aws-sts/sessions/<host>.json, 0600.
 
 The cookies are a bearer secret: no message ever holds a value, and only cookies the IdP's host would be sent
-are kept (nothing else of the browser's storage). Cookies are Playwright's dicts: name, value, domain, path,
+are kept (nothing else of the browser's storage), and none set for a public suffix (Domain=com), as browsers
+refuse those. Cookies are Playwright's dicts: name, value, domain, path,
 expires (Unix seconds, -1 for a session cookie), httpOnly, secure, sameSite.
 """
 
@@ -77,7 +78,7 @@ def load(entry_url: str, warn: Callable[[str], None]) -> list[dict] | None:
     if cookies is None:
         return _ignored(warn, path, "is not in the format this version of aws-sts writes")
     host, now = _hostname(entry_url), time.time()
-    kept = [c for c in cookies if domain_match(host, c["domain"]) and not _expired(c, now)]
+    kept = [c for c in cookies if _kept(host, c) and not _expired(c, now)]
     return kept or None
 
 
@@ -120,7 +121,7 @@ def save(entry_url: str, cookies: list[dict]) -> None:
     kept = []
     for cookie in cookies:
         checked = _checked(cookie)
-        if checked and domain_match(host, checked["domain"]) and not _expired(checked, now):
+        if checked and _kept(host, checked) and not _expired(checked, now):
             kept.append(checked)
     path = path_of(entry_url)
     if not kept:
@@ -165,6 +166,34 @@ def domain_match(host: str, domain: str) -> bool:
     if host == domain:
         return True
     return host.endswith("." + domain) and not _is_ip(host)
+
+
+def _kept(host: str, cookie: dict) -> bool:
+    """Whether a browser at `host` keeps this cookie: the host's own (host-only), or one for a domain that
+    domain-matches the host and is not a public suffix ("com", "co.uk", "github.io": sent to every site
+    under it, so browsers refuse them)."""
+    domain = cookie["domain"]
+    if not domain_match(host, domain):
+        return False
+    return not domain.startswith(".") or not is_public_suffix(domain)
+
+
+_SUFFIXES: list = []  # the public-suffix list, parsed on first use (~80 ms): only when a domain cookie is seen
+
+
+def is_public_suffix(domain: str) -> bool:
+    """Whether a cookie's Domain (a leading dot allowed) is a public suffix by Mozilla's Public Suffix List,
+    as browsers read it: its ICANN and private parts, and an unlisted top-level domain counts as one (the
+    list's "*" rule). IP addresses are not (a cookie for one is for that address only). The list is the
+    copy bundled with the publicsuffixlist package: nothing is fetched at run time."""
+    name = domain.lower().strip(".")
+    if not name or _is_ip(name):
+        return not name
+    if not _SUFFIXES:
+        from publicsuffixlist import PublicSuffixList
+
+        _SUFFIXES.append(PublicSuffixList())
+    return bool(_SUFFIXES[0].is_public(name))
 
 
 def path_match(request_path: str, cookie_path: str) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from collections import namedtuple
 
-from aws_sts.errors import NoTtyError
+from aws_sts.errors import NoTtyError, PromptTimeoutError
 
 TYPE_CHECKING = False  # not from typing, nor dataclasses: every run imports this module, the fastest ones too
 if TYPE_CHECKING:
@@ -22,21 +22,24 @@ Choice = namedtuple("Choice", "title value")  # one line of a select(): what is 
 
 
 class Prompts:
-    def __init__(self, interactive: Optional[bool] = None, out: TextIO = sys.stderr, terminal=None):
+    def __init__(self, interactive: Optional[bool] = None, out: TextIO = sys.stderr, terminal=None,
+                 time_limit: Optional[float] = None):
         self.interactive = sys.stdin.isatty() and out.isatty() if interactive is None else interactive
         self.out = out
         self._terminal = terminal  # /dev/tty (read, write): the questions use it instead of stdin and stderr
+        self.time_limit = time_limit  # seconds each question waits for its answer (None: no limit)
 
     @classmethod
-    def on_terminal(cls) -> "Prompts":
+    def on_terminal(cls, time_limit: Optional[float] = None) -> "Prompts":
         """For `--format process`: the AWS CLI captures stdout and stderr (and may leave stdin a terminal),
         so questions go to the process's terminal, /dev/tty, when it has one; with none, every question is
-        the no-terminal error. Status lines still go to stderr."""
+        the no-terminal error. Status lines still go to stderr. time_limit: the caller holds the cache's lock
+        while it asks, and every other caller waits on it, so a question nobody answers must end."""
         try:  # two files: a text file cannot be opened r+ on a terminal (not seekable)
             terminal = (open("/dev/tty", encoding="utf-8"), open("/dev/tty", "w", encoding="utf-8"))  # noqa: SIM115
         except OSError:  # no controlling terminal (ENXIO): a scheduler, a CI job, an IDE's AWS toolkit
             return cls(interactive=False)
-        return cls(interactive=True, terminal=terminal)
+        return cls(interactive=True, terminal=terminal, time_limit=time_limit)
 
     def _io(self) -> dict:
         if self._terminal is None:
@@ -58,14 +61,16 @@ class Prompts:
         self._need_tty(what, how)
         import questionary
 
-        answer = _ask(questionary.text(message, validate=lambda v: bool(v.strip()) or "Required", **self._io()))
+        answer = _ask(questionary.text(message, validate=lambda v: bool(v.strip()) or "Required", **self._io()),
+                      self.time_limit)
         return answer.strip()
 
     def password(self, message: str, *, what: str, how: str) -> str:
         self._need_tty(what, how)
         import questionary
 
-        return _ask(questionary.password(message, validate=lambda v: bool(v) or "Required", **self._io()))
+        return _ask(questionary.password(message, validate=lambda v: bool(v) or "Required", **self._io()),
+                    self.time_limit)
 
     def code(self, message: str, *, what: str, how: str, allow_empty: bool = False) -> str:
         """A one-time code: digits only; empty allowed when Enter has a meaning (e.g. send a push)."""
@@ -78,7 +83,7 @@ class Prompts:
                 return allow_empty or "Required"
             return value.isdigit() or "Digits only"
 
-        return _ask(questionary.text(message, validate=valid, **self._io())).strip()
+        return _ask(questionary.text(message, validate=valid, **self._io()), self.time_limit).strip()
 
     def select(self, message: str, choices: Sequence[Choice], *, what: str, how: str) -> object:
         self._need_tty(what, how)
@@ -86,23 +91,27 @@ class Prompts:
 
         return _ask(questionary.select(
             message, choices=[questionary.Choice(c.title, value=c.value) for c in choices], **self._io()
-        ))
+        ), self.time_limit)
 
 
-def _ask(question):
+def _ask(question, time_limit: Optional[float] = None):
     """Ask, in a worker thread when this thread already runs an event loop (Playwright's sync API does,
-    and prompt_toolkit needs a loop of its own). Ctrl-C at the prompt raises KeyboardInterrupt here.
+    and prompt_toolkit needs a loop of its own) or when the answer has a time limit. Ctrl-C at the prompt
+    raises KeyboardInterrupt here.
 
     A signal (SIGTERM, or SIGINT sent to aws-sts alone) interrupts the waiting main thread instead: the
     prompt is then told to exit, so the terminal is restored, and the thread is a daemon so that a prompt
-    that does not exit can never keep the process alive."""
+    that does not exit can never keep the process alive. So does the end of the time limit, which then
+    raises PromptTimeoutError."""
     import asyncio
     import threading
+    import time
 
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return question.unsafe_ask()
+        if time_limit is None:
+            return question.unsafe_ask()
     outcome = {}
 
     def ask():
@@ -112,12 +121,18 @@ def _ask(question):
             outcome["error"] = exc
 
     worker = threading.Thread(target=ask, name="prompt", daemon=True)
+    deadline = None if time_limit is None else time.monotonic() + time_limit
     worker.start()
     try:
         while worker.is_alive():
             worker.join(0.1)  # a bounded join, so that a signal handler can run in this thread
+            if deadline is not None and time.monotonic() >= deadline and worker.is_alive():
+                _stop(question.application, PromptTimeoutError)
+                worker.join(1)
+                raise PromptTimeoutError(f"No answer at the terminal's prompt within {time_limit:g} s (the config's "
+                                         "timeoutSeconds); stopped waiting.")
     except KeyboardInterrupt:
-        _stop(question.application)
+        _stop(question.application, KeyboardInterrupt)
         worker.join(1)
         raise
     if "error" in outcome:
@@ -125,7 +140,7 @@ def _ask(question):
     return outcome["answer"]
 
 
-def _stop(application) -> None:
+def _stop(application, error) -> None:
     loop = getattr(application, "loop", None)
     if loop is not None and application.is_running:
-        loop.call_soon_threadsafe(lambda: application.exit(exception=KeyboardInterrupt()))
+        loop.call_soon_threadsafe(lambda: application.exit(exception=error()))

@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from aws_sts.browser import SAML_ENDPOINT
-from aws_sts.idp_session import cookie_header, domain_match
+from aws_sts.idp_session import cookie_header, domain_match, is_public_suffix
 
 MAX_BODY = 2 * 1024 * 1024
 MAX_REDIRECTS = 10
@@ -211,8 +211,9 @@ def _normalized(url: str) -> str:
 
 def set_cookie(cookies: list, url: str, line: str) -> None:
     """Apply one Set-Cookie header received from `url` to `cookies` (Playwright dicts) as a browser would
-    (RFC 6265 section 5.3): a cookie for another domain, or a Secure one over http, is ignored; one that
-    has expired removes the stored cookie of the same name, domain and path."""
+    (RFC 6265 section 5.3): a cookie for another domain, or a Secure one over http, is ignored; so is one for
+    a public suffix (Domain=com, Domain=co.uk), unless that is the host itself, which then gets a host-only
+    cookie; one that has expired removes the stored cookie of the same name, domain and path."""
     from http.cookiejar import parse_ns_headers
 
     parsed = parse_ns_headers([line])
@@ -224,6 +225,10 @@ def set_cookie(cookies: list, url: str, line: str) -> None:
     domain = (attributes.get("domain") or "").lstrip(".").lower()
     if domain and not domain_match(host, domain):
         return
+    if domain and is_public_suffix(domain):
+        if domain != host:
+            return
+        domain = ""  # RFC 6265 5.3 step 5: the host's own cookie
     secure = "secure" in attributes
     if secure and parts.scheme.lower() != "https":
         return

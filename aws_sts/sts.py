@@ -19,6 +19,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
 from aws_sts.credentials import TemporaryCredentials
@@ -32,13 +33,29 @@ DEFAULT_TIMEOUT = 120.0  # the config's timeoutSeconds default
 MAX_ATTEMPTS = 3  # botocore's standard mode makes 3 too
 BACKOFF_SECONDS = 0.5  # full jitter: wait up to 0.5 s, then up to 1 s (the tests set 0)
 CONNECT_TIMEOUT, READ_TIMEOUT = 10.0, 30.0  # per attempt, never more than the phase's timeout
+MAX_LIFETIME = timedelta(seconds=43200)  # the longest session STS grants (DurationSeconds' maximum)
+# What a credentials file line (and an `export` line, and the credential_process JSON's reader) cannot carry.
+UNWRITABLE = frozenset(chr(c) for c in range(32)) | {"\x7f", "\x85", "\u2028", "\u2029"}
 
 
 @dataclass(frozen=True)
 class StsResult:
+    """credentials.expiration is STS's own. issued_at is this machine's clock when the answer arrived and
+    lifetime what STS granted (Expiration minus STS's own time, its Date header): together they say when the
+    keys end by this machine's clock, even when it is hours off (see local_expiration)."""
+
     credentials: TemporaryCredentials
     role_arn: str
     assumed_role_arn: str
+    issued_at: Optional[datetime] = None
+    lifetime: Optional[timedelta] = None
+
+    @property
+    def local_expiration(self) -> datetime:
+        """When the keys end by this machine's clock (STS's Expiration when the answer's time is unknown)."""
+        if self.issued_at is None or self.lifetime is None:
+            return self.credentials.expiration
+        return self.issued_at + self.lifetime
 
 
 def preload(region: Optional[str], *, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -190,23 +207,50 @@ def _call(what: str, call, read: Callable[[dict], StsResult], deadline: float, t
 # --- the answers ----------------------------------------------------------------------------------------------
 
 def _credentials(answer: dict) -> TemporaryCredentials:
-    """The issued keys; KeyError/TypeError/ValueError when the answer lacks them (treated as unreadable)."""
-    from datetime import datetime
-
+    """The issued keys; KeyError/TypeError/ValueError when the answer lacks them (treated as unreadable), and
+    StsError, before anything is written, when a key holds what no credentials file line can carry."""
     c = answer["Credentials"]
     keys = [c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"]]
     if not all(isinstance(key, str) and key for key in keys) or not isinstance(c["Expiration"], datetime):
         raise ValueError("incomplete credentials")
+    for name, key in zip(("AccessKeyId", "SecretAccessKey", "SessionToken"), keys):
+        if not UNWRITABLE.isdisjoint(key):
+            raise StsError(f"AWS STS answered credentials that cannot be written to a credentials file (its {name} "
+                           "holds a line break or another control character); nothing was written.")
     return TemporaryCredentials(access_key_id=keys[0], secret_access_key=keys[1], session_token=keys[2],
                                 expiration=c["Expiration"])
 
 
+def granted(answer: dict, expiration: datetime, arrived: datetime) -> timedelta:
+    """The lifetime STS granted: Expiration minus STS's own time (the answer's Date header), so that a clock
+    hours off here does not shorten or stretch it; without a usable Date, Expiration minus the time the answer
+    arrived (this clock taken as right at issue time). Never more than STS's longest session."""
+    from email.utils import parsedate_to_datetime
+
+    lifetime = None
+    try:
+        sent = parsedate_to_datetime(answer["ResponseMetadata"]["HTTPHeaders"]["date"])
+        if sent.tzinfo is not None:
+            lifetime = expiration - sent
+    except (LookupError, TypeError, ValueError, AttributeError):
+        pass
+    if lifetime is None or not timedelta(0) < lifetime <= MAX_LIFETIME:
+        lifetime = expiration - arrived
+    return min(lifetime, MAX_LIFETIME)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 def _result(role_arn: str):
     def read(answer: dict) -> StsResult:
+        arrived = _now()
         assumed = answer["AssumedRoleUser"]["Arn"]
         if not isinstance(assumed, str) or not assumed:
             raise ValueError("no assumed role ARN")
-        return StsResult(_credentials(answer), role_arn, assumed)
+        creds = _credentials(answer)
+        return StsResult(creds, role_arn, assumed, arrived, granted(answer, creds.expiration, arrived))
 
     return read
 

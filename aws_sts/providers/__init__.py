@@ -164,6 +164,11 @@ class Login:
         return f"Login({len(self.cookies)} cookies)"
 
 
+class NotEnded(Exception):
+    """Raised by logout() when it did not try to end the IdP session because it could not have: str() says
+    why in one line (no secret). The local copy is forgotten all the same."""
+
+
 class Provider:  # the interface (a typing.Protocol in spirit: providers need not inherit from it)
     name: str  # the IdP's name as messages show it, e.g. "Okta"
     config_keys: frozenset  # config.json keys this provider accepts beyond the common ones (a key ending in
@@ -180,7 +185,8 @@ class Provider:  # the interface (a typing.Protocol in spirit: providers need no
     def logout(self, entry_url: str, cookies: list, timeout: float) -> Optional[bool]:
         """End the IdP session of these cookies (the stored session's): True when it ended, False when it had
         already ended, None when this provider cannot end it (the local copy is forgotten all the same).
-        Raises OSError (urllib's errors are OSErrors) when the IdP cannot be reached."""
+        Raises OSError (urllib's errors are OSErrors) when the IdP cannot be reached, NotEnded when what the
+        config names could not have ended it (e.g. a logoutUrl the session's cookies are not sent to)."""
 
 
 def names() -> tuple:

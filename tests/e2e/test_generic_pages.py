@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from urllib.parse import urlsplit
 
 import pexpect
 import pytest
@@ -174,6 +175,20 @@ def test_logout_with_a_logout_url_ends_the_session_at_the_idp(plain, sts, home, 
     result = run_cli("--logout")
     assert_ok(result)
     assert plain.events[-1] == "logout:ended" and plain.live_sessions() == 0
+
+
+def test_a_logout_url_on_another_host_is_not_said_to_end_the_session(plain, sts, home, run_cli):
+    """localhost is the same server as 127.0.0.1 but another host to cookies: the session's are not sent there."""
+    config = json.loads((home / "config.json").read_text())
+    port = urlsplit(plain.base_url).port
+    (home / "config.json").write_text(json.dumps({**config, "logoutUrl": f"http://localhost:{port}/logout"}))
+    assert_ok(run_cli(*LOGIN))
+    result = run_cli("--logout")
+    err = assert_failed(result, 1, "logoutUrl is on another host", f"localhost:{port}", "may still be open")
+    assert "ended the session" not in err and len(err.strip().splitlines()) == 1
+    assert not any(event.startswith("logout:") for event in plain.events)  # not opened
+    assert plain.live_sessions() == 1
+    assert list((home / ".aws" / "aws-sts" / "sessions").iterdir()) == []  # forgotten here all the same
 
 
 

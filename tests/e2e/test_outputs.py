@@ -213,7 +213,7 @@ def test_a_cache_answer_imports_neither_boto3_nor_playwright(org, sts, home, run
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in result.stderr.splitlines()
                 if line.startswith("import time:")}
     assert "aws_sts" in imported and not imported & {"boto3", "botocore", "playwright", "questionary", "filelock",
-                                                      "asyncio", "dataclasses", "typing"}
+                                                      "asyncio", "dataclasses", "typing", "publicsuffixlist"}
     # --force signs in again (through the stored session) and refreshes the cache.
     assert_ok(run_cli("--format", "process", "--role", "Developer", "--force"))
     assert len(saml_calls(sts)) == calls + 1

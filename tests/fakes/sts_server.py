@@ -27,6 +27,7 @@ empty). An entry is a mode name, or a (mode, argument) tuple:
     "hang" / ("hang", seconds)      no answer: wait hang_seconds (or seconds), then close the connection;
                                     stop() ends every wait at once
     "close"                         200 headers and half the real answer, then the connection is closed
+    "linebreak"                     the real answer with a line break (&#10;) in the middle of its SessionToken
 
     sts.faults.extend(["500", "500"])   # two failures, then the real answer
     sts.calls[i]["fault"]               # the mode applied to that request (absent for normal answers)
@@ -474,11 +475,13 @@ class _Handler(BaseHTTPRequestHandler):
             data = {"garbage": GARBAGE, "html": HTML, "empty": b"", "body": argument}[mode]
             self._answer(200, bytes(data), str(uuid.uuid4()), "text/html" if mode == "html" else "text/xml")
             return
-        if mode not in (None, "truncated", "close"):  # a typo in a test: say so in the answer
+        if mode not in (None, "truncated", "close", "linebreak"):  # a typo in a test: say so in the answer
             self.sts.record_fault(self.command, self.path, body, str(mode), 500)
             self._answer(500, f"fake STS: unknown fault {mode!r}".encode(), str(uuid.uuid4()), "text/plain")
             return
         status, xml = self.sts.handle(self.command, self.path, headers, body, fault_mode=mode)
+        if mode == "linebreak":
+            xml = re.sub(r"(<SessionToken>[^<]{20})", r"\1&#10;", xml)
         data = xml.encode("utf-8")
         request_id = re.search(r"<RequestId>([^<]+)", xml)[1]
         if mode == "truncated":

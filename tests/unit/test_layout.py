@@ -66,7 +66,8 @@ def test_config_takes_provider_names_from_the_registry():
 
 def test_version_imports_nothing_heavy():
     code = ("import sys; from aws_sts import cli; cli.main(['--version']); "
-            "print(sorted(m for m in ('argparse', 'boto3', 'botocore', 'playwright', 'questionary', 'typing')"
+            "print(sorted(m for m in ('argparse', 'boto3', 'botocore', 'playwright', 'questionary', 'typing',"
+            " 'publicsuffixlist')"
             " if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "[]"

@@ -87,6 +87,56 @@ def test_a_broken_cache_file_means_sign_in_again(cfg, content):
     assert cache.lookup(cfg, staging, None, now=NOW) is None
 
 
+@pytest.mark.parametrize("skew", [timedelta(hours=2), timedelta(minutes=55), timedelta(0), timedelta(hours=-2)])
+def test_an_entry_is_judged_by_when_its_answer_came_and_the_lifetime_sts_granted(cfg, skew):
+    """STS's Expiration is NOW + 1 h by STS's clock; this machine's clock is `skew` off it. The keys serve until
+    10 minutes before the end of their lifetime counted on this clock, and say so in this clock's terms."""
+    staging, here = cfg.account("staging"), NOW + skew
+    cache.save(cfg, staging, "Developer", CREDS, "arn:aws:iam::123456789012:role/Developer",
+               issued_at=here, lifetime=timedelta(hours=1))
+    served = cache.lookup(cfg, staging, "Developer", now=here + timedelta(minutes=1))
+    assert served is not None and served.expiration == here + timedelta(hours=1)
+    assert served[:3] == CREDS[:3]
+    assert cache.lookup(cfg, staging, "Developer", now=here + timedelta(minutes=49, seconds=59)) is not None
+    assert cache.lookup(cfg, staging, "Developer", now=here + timedelta(minutes=50)) is None
+    # A clock that has since gone back cannot count the lifetime: signed in again.
+    assert cache.lookup(cfg, staging, "Developer", now=here - timedelta(hours=1)) is None
+
+
+    # Without a usable issue time (an older aws-sts's entry, a hand-edited one), STS's Expiration decides.
+    for issued_at, lifetime in [(5, 3600), ("x", 3600), ("2026-12-04T12:00:00Z", 0), ("2026-12-04T12:00:00Z", 10**6),
+                                ("2026-12-04T12:00:00Z", "3600"), ("2026-12-04T12:00:00Z", True), (None, None)]:
+        path = cache.path_of(cache.key_of(cfg, staging, "Developer"))
+        path.write_text(json.dumps({**json.loads(path.read_text()), "IssuedAt": issued_at,
+                                    "LifetimeSeconds": lifetime}))
+        assert cache.lookup(cfg, staging, "Developer", now=NOW) == CREDS
+        assert cache.lookup(cfg, staging, "Developer", now=NOW + timedelta(minutes=51)) is None
+
+
+def test_a_failure_is_answered_to_the_callers_that_waited_on_it_and_to_those_that_cannot_ask(cfg):
+    from aws_sts import last_failure
+    from aws_sts.errors import AwsStsError, UsageError
+
+    entry = cache.path_of(cache.key_of(cfg, cfg.account("staging"), "Developer"))
+    key = cache.key_of(cfg, cfg.account("staging"), "Developer")
+    t = 1_000_000.0
+    assert last_failure.recall(entry, key, waited_since=t, can_ask=False, now=t) is None  # nothing remembered
+    entry.parent.mkdir(parents=True)
+    last_failure.remember(entry, key, UsageError("No stored sign-in.\nRun it once in a terminal."), now=t)
+    assert last_failure.path_for(entry).stat().st_mode & 0o777 == 0o600
+    waited = last_failure.recall(entry, key, waited_since=t - 5, can_ask=True, now=t + 1)
+    assert isinstance(waited, AwsStsError) and waited.exit_code == 2
+    assert str(waited) == "No stored sign-in.\nRun it once in a terminal."
+    assert last_failure.recall(entry, key, waited_since=t + 1, can_ask=False, now=t + 59).exit_code == 2
+    assert last_failure.recall(entry, key, waited_since=t + 1, can_ask=True, now=t + 2) is None  # can ask: tries
+    assert last_failure.recall(entry, key, waited_since=t + 1, can_ask=False, now=t + 61) is None  # too old
+    assert last_failure.recall(entry, key, waited_since=t - 5, can_ask=False, now=t - 10) is None  # clock went back
+    other = cache.key_of(cfg, cfg.account("production"), "Developer")
+    assert last_failure.recall(entry, other, waited_since=t - 5, can_ask=False, now=t + 1) is None  # another key's
+    last_failure.forget(entry)
+    assert last_failure.recall(entry, key, waited_since=t - 5, can_ask=False, now=t + 1) is None
+
+
 def test_several_profiles_in_one_write_all_or_none(tmp_path):
     path = tmp_path / "credentials"
     path.write_text("[keep]\nx = 1\n")

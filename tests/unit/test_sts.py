@@ -10,7 +10,7 @@ import os
 import socket
 import time
 import traceback
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -267,3 +267,41 @@ def test_any_answer_is_a_result_or_a_clean_error(shared_fake, monkeypatch, body)
         assert result.credentials.secret_access_key == issued["secret"]
     finally:
         shared_fake.faults.clear()
+
+
+# --- what STS answered: keys a file can hold, and when they end by this machine's clock ---------------------
+
+def test_a_token_with_a_line_break_is_one_line_and_not_retried(fake):
+    parsed, role = login()
+    fake.faults.append("linebreak")
+    with pytest.raises(StsError) as info:
+        sts.assume_role_with_saml(parsed, role, "us-east-1")
+    assert str(info.value).startswith("AWS STS answered credentials that cannot be written to a credentials file")
+    assert "SessionToken" in str(info.value) and attempts(fake) == 1
+    assert_clean(info.value, secrets_of(fake, parsed))
+
+
+@pytest.mark.parametrize("skew", [timedelta(0), timedelta(hours=2), timedelta(hours=-2), timedelta(minutes=55)])
+def test_the_lifetime_is_sts_own_and_the_end_is_in_this_clock_terms(fake, monkeypatch, skew):
+    monkeypatch.setattr(sts, "_now", lambda: datetime.now(timezone.utc) + skew)  # this machine's clock, off
+    parsed, role = login()
+    result = sts.assume_role_with_saml(parsed, role, "us-east-1")
+    real_now = datetime.now(timezone.utc)
+    assert result.credentials.expiration - real_now <= timedelta(hours=1)  # STS's own, untouched
+    assert timedelta(minutes=59) <= result.lifetime <= timedelta(hours=1, seconds=1)
+    assert abs(result.issued_at - (real_now + skew)) < timedelta(seconds=5)
+    assert abs(result.local_expiration - (real_now + skew + timedelta(hours=1))) < timedelta(seconds=5)
+
+
+def test_without_sts_time_this_clock_is_taken_as_right_and_the_lifetime_is_bounded():
+    arrived = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
+    expiration = arrived + timedelta(hours=1)
+    no_date = {"ResponseMetadata": {"HTTPHeaders": {}}}
+    assert sts.granted(no_date, expiration, arrived) == timedelta(hours=1)
+    bad = {"ResponseMetadata": {"HTTPHeaders": {"date": "not a date"}}}
+    assert sts.granted(bad, expiration, arrived - timedelta(hours=2)) == timedelta(hours=3)
+    later = {"ResponseMetadata": {"HTTPHeaders": {"date": "Fri, 04 Dec 2026 14:00:00 GMT"}}}  # after Expiration
+    assert sts.granted(later, expiration, arrived) == timedelta(hours=1)
+    earlier = {"ResponseMetadata": {"HTTPHeaders": {"date": "Fri, 04 Dec 2026 11:00:00 GMT"}}}
+    assert sts.granted(earlier, expiration, arrived) == timedelta(hours=2)
+    assert sts.granted(no_date, arrived + timedelta(days=3), arrived) == sts.MAX_LIFETIME

@@ -36,13 +36,21 @@ class GenericProvider:
     def logout(self, entry_url: str, cookies: list, timeout: float) -> Optional[bool]:
         """Open logoutUrl with the session's cookies (None without one: there is no standard way to end an
         IdP's session from outside). Redirects are not followed: the IdP's answer is enough, and a redirect
-        to another host must not get the cookies."""
+        to another host must not get the cookies. A logoutUrl none of the session's cookies would be sent to
+        (on another host than the IdP) cannot end the session: it is not opened, and NotEnded says so."""
         if not self.logout_url:
             return None
         import urllib.error
         import urllib.request
 
-        from aws_sts.idp_session import cookie_header
+        from aws_sts.idp_session import cookie_header, host_of
+        from aws_sts.providers import NotEnded
+
+        if not cookie_header(cookies, self.logout_url):
+            where = (f"on another host ({host_of(self.logout_url)}) than the IdP ({host_of(entry_url)})"
+                     if host_of(self.logout_url) != host_of(entry_url) else "a URL they do not apply to")
+            raise NotEnded(f"logoutUrl is {where}: the session's cookies are not sent there, so it was not opened; "
+                           "the IdP session may still be open until it times out")
 
         class NoRedirect(urllib.request.HTTPRedirectHandler):
             def redirect_request(self, *args, **kwargs):
