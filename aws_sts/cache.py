@@ -41,6 +41,7 @@ FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
 MAX_AHEAD = timedelta(hours=12, minutes=1)  # STS never issues keys for longer than 12 hours
 MAX_LIFETIME_SECONDS = 43200  # the longest session STS grants
 CLOCK_BACK_TOLERANCE = timedelta(minutes=5)
+MAX_SKEW = timedelta(days=1)  # how far this clock and STS's may disagree for an entry to be believed
 _warned = set()  # what was already said in this run (lookup runs twice when it misses)
 
 
@@ -123,12 +124,16 @@ def valid_until(entry: dict, now: datetime) -> Optional[datetime]:
     without them (written by an older aws-sts) is judged by its Expiration."""
     issued = parse_expires(entry["IssuedAt"]) if isinstance(entry.get("IssuedAt"), str) else None
     lifetime = entry.get("LifetimeSeconds")
+    claimed = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
     if issued is not None and type(lifetime) is int and 0 < lifetime <= MAX_LIFETIME_SECONDS:
         if now < issued - CLOCK_BACK_TOLERANCE:
             return None
         expires = issued + timedelta(seconds=lifetime)
+        # STS's own Expiration must agree with that, but for a clock skew (a day at most): a 2099 is planted
+        if claimed is None or abs(claimed - expires) > MAX_SKEW:
+            return None
     else:
-        expires = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
+        expires = claimed
         if expires is not None and expires > now + MAX_AHEAD:  # no expiry STS could have given (a 2099)
             return None
     if expires is None or expires - MARGIN <= now:

@@ -93,6 +93,7 @@ def test_what_is_stored_and_loaded_keeps_exactly_what_a_browser_keeps(home, case
     path = idp_session.path_of(url)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"version": 1, "host": idp_session.host_of(url), "saved": "x", "cookies": [cookie]}))
+    path.chmod(0o600)  # as aws-sts writes it (a file others can read is refused: store's rule)
     assert idp_session.load(url, pytest.fail) == ([cookie] if keep else None)
 
 

@@ -23,7 +23,7 @@ import aws_sts.providers.okta.pages as pages
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
 from aws_sts.providers.codes import code_rejected, next_code, password_rejected
-from aws_sts.providers.engine import Flow, State
+from aws_sts.providers.engine import ACTION_TIMEOUT_MS, Flow, State
 from aws_sts.providers.okta.widget import enter, push_sent
 
 IDX_PATH = "/idp/idx/"
@@ -32,6 +32,11 @@ ANSWER_WAIT_MS = 2000  # the answer the page drew is always already here; this o
 # Elements whose appearance means the widget drew something (a page, an error box, a button).
 DRAWN = ("input:not([type=hidden]), button, a, [role=alert], .o-form-error-container, .o-form-input-error, "
          "h1, h2, .okta-form-title, .o-form-explain, [data-se=o-form-explain]")
+# The third generation may draw a page that looks like the one before it (two optional enrollments in a row)
+# into the very same elements: nothing new to see. So an answer the handler has not read that is followed by
+# no drawing for SETTLE_MS wakes it all the same, through a mark on the form (data-aws-sts-wake); drawn() then
+# acts only when that answer is the same page as the last one, never on a page the widget has not drawn yet.
+SETTLE_MS = 400
 TAG_JS = """() => {
   const entries = performance.getEntriesByType('resource').filter((e) => e.name.includes('%(path)s'));
   if (!entries.length) return;
@@ -42,12 +47,33 @@ TAG_JS = """() => {
   for (const el of root.querySelectorAll('%(drawn)s')) {
     if (!el.dataset.awsStsIdx) el.dataset.awsStsIdx = String(entries.length);
   }
-}""" % {"path": IDX_PATH, "drawn": DRAWN}
+  if (window.__awsStsSeen === undefined || entries.length <= window.__awsStsSeen) return;
+  const now = Date.now();
+  if (!window.__awsStsWaitFrom) { window.__awsStsWaitFrom = now; return; }
+  const form = root.querySelector('form');
+  if (now - window.__awsStsWaitFrom >= %(settle)d && form) {
+    form.dataset.awsStsIdx = String(entries.length);
+    form.dataset.awsStsWake = '1';
+    delete form.dataset.awsStsSeen;
+    delete form.dataset.awsStsClaimed;  // the loop's claim of an earlier wake, on the same form
+
+    window.__awsStsWaitFrom = now;
+  }
+}""" % {"path": IDX_PATH, "drawn": DRAWN, "settle": SETTLE_MS}
 NEW = "#okta-sign-in [data-aws-sts-idx]:not([data-aws-sts-seen])"
-# Marks everything drawn so far as seen and says how many IDX answers the page has had (one round trip).
+# Marks everything drawn so far as seen; says how many IDX answers the page has had and whether the widget
+# drew something new (not only the settle mark). One round trip.
 SEEN_JS = """() => {
-  for (const el of document.querySelectorAll('#okta-sign-in [data-aws-sts-idx]')) el.dataset.awsStsSeen = '1';
-  return performance.getEntriesByType('resource').filter((e) => e.name.includes('%s')).length;
+  let drew = false;
+  for (const el of document.querySelectorAll('#okta-sign-in [data-aws-sts-idx]')) {
+    if (!el.dataset.awsStsSeen && !el.dataset.awsStsWake) drew = true;
+    el.dataset.awsStsSeen = '1';
+    delete el.dataset.awsStsWake;
+  }
+  const count = performance.getEntriesByType('resource').filter((e) => e.name.includes('%s')).length;
+  window.__awsStsSeen = count;
+  window.__awsStsWaitFrom = 0;
+  return [count, drew];
 }""" % IDX_PATH
 
 IDENTIFIER = "input[name=identifier]"
@@ -162,13 +188,15 @@ def drawn(flow: Flow, element) -> None:
     answers: IdxAnswers = flow.memory["idx_answers"]
     # Before acting, whatever the widget has drawn is seen: what it draws from now on is the next page. (The
     # element found may be gone already, the third generation re-renders freely: the page's count is used.)
-    count = int(flow.page.evaluate(SEEN_JS) or 0)
-    index, answer = answers.latest(flow.page, count)
+    count, drew = flow.page.evaluate(SEEN_JS)
+    index, answer = answers.latest(flow.page, int(count or 0))
     if answer is None or index == flow.memory.get("idx_answered"):
         return  # more of a page already answered (a late button, a resend link)
-    flow.memory["idx_answered"] = index
     page = pages.read(answer)
-    same = (page.kind, page.authenticator)
+    same = (page.kind, page.remediation, page.authenticator)
+    if not drew and same != flow.memory.get("idx_last"):
+        return  # woken by the settle mark for a page the widget is still drawing: its drawing wakes us
+    flow.memory["idx_answered"], flow.memory["idx_last"] = index, same
     if page.kind in POLLED and same == flow.memory.get("idx_polled") and not page.errors:
         return  # one more poll of the page being waited on
     flow.memory["idx_polled"] = same
@@ -257,10 +285,13 @@ def select(flow: Flow, page: pages.Page) -> None:
     option = _choose(flow, fitting)
     if len(fitting) > 1:
         flow.say(f"Verifying with {option.label}.")
-    clicked = flow.page.evaluate(CHOOSE_JS, option.data_se.split())
-    if not clicked:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:  # the rows may still be on their way in (the third generation draws the list in steps)
+        flow.page.wait_for_function(CHOOSE_JS, arg=option.data_se.split(), timeout=ACTION_TIMEOUT_MS)
+    except PlaywrightTimeout:
         raise flow.fail(f"aws-sts could not find {option.label} in Okta's list of security methods.",
-                        "unexpected-page", hint=True)
+                        "unexpected-page", hint=True) from None
 
 
 def _choose(flow: Flow, options):
@@ -332,9 +363,13 @@ def push_ended(flow: Flow, page: pages.Page) -> None:
 def skip(flow: Flow, page: pages.Page) -> None:
     """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
     change-password form whose field is named like the code field."""
-    if not flow.page.evaluate(SKIP_JS):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:  # looked for on every frame until there: the widget may still be drawing the page
+        flow.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
+    except PlaywrightTimeout:
         raise flow.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
-                        "unexpected-page", hint=True)
+                        "unexpected-page", hint=True) from None
     flow.say(f"Okta: {page.skipped}")
 
 
