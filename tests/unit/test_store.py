@@ -317,7 +317,10 @@ def _fifo(path):
 
 
 def _device(path):
-    os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero's numbers (the tests run as root)
+    try:
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))  # /dev/zero's numbers (the tests run as root)
+    except PermissionError:  # a container without CAP_MKNOD (the bare-Debian proof under podman)
+        pytest.skip("this machine does not let the tests make a device node")
 
 
 def _folder(path):
