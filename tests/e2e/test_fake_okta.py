@@ -890,7 +890,9 @@ class WidgetPage:
         field = self.page.locator('input[name="credentials.passcode"]')
         if not s.oie_identifier_first:
             field.fill(password or s.password)
-        field.page.keyboard.press("Enter")
+        # A click waits for the button to stand still: the second generation drops a submit made while its
+        # view still slides in (Enter right after the fill lost one sign-in in a few under load).
+        self.page.locator("#okta-sign-in form [type=submit]").first.click(timeout=15000)
 
     def enter_code(self, gen, code=None):
         field = self.page.locator(f'{UI[gen]["code"]}:not([type=password])')
