@@ -890,9 +890,19 @@ class WidgetPage:
         field = self.page.locator('input[name="credentials.passcode"]')
         if not s.oie_identifier_first:
             field.fill(password or s.password)
-        # A click waits for the button to stand still: the second generation drops a submit made while its
-        # view still slides in (Enter right after the fill lost one sign-in in a few under load).
-        self.page.locator("#okta-sign-in form [type=submit]").first.click(timeout=15000)
+        # A click waits for the button to stand still, and is made again if the widget did not post within 5 s:
+        # under load the second generation drops a submit made while its view is still being set up.
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        for _ in range(3):
+            try:
+                with self.page.expect_request(lambda r: "/idp/idx/identify" in r.url and r.method == "POST",
+                                              timeout=5000):
+                    self.page.locator("#okta-sign-in form [type=submit]").first.click(timeout=15000)
+                return
+            except PlaywrightTimeout:
+                continue
+        raise AssertionError("the widget never posted the sign-in")
 
     def enter_code(self, gen, code=None):
         field = self.page.locator(f'{UI[gen]["code"]}:not([type=password])')
