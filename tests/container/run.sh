@@ -253,24 +253,24 @@ else
         cat "$TMP/formats.log"; fail "aws-sts.sh --format env: ${identity:-no output}"
     fi
 
-    # A page aws-sts does not know (Okta's SMS page), with the user's X display: aws-sts.sh forwards DISPLAY
+    # A page aws-sts does not know (a Classic security question), with the user's X display: aws-sts.sh forwards DISPLAY
     # and the X socket, the window opens on the host's display (Xvfb here), and the user (xdotool) closes it.
     info "hand-off to the user's display through aws-sts.sh"
-    "$PY" -m tests.fakes.serve --ready-file "$TMP/ready-sms.json" --factors sms >"$TMP/serve-sms.log" 2>&1 &
+    "$PY" -m tests.fakes.serve --ready-file "$TMP/ready-unknown.json" --factors question >"$TMP/serve-unknown.log" 2>&1 &
     more_pids+=($!)
     Xvfb -displayfd 5 -screen 0 1280x900x24 -nolisten tcp 5>"$TMP/display" 2>/dev/null &
     more_pids+=($!)
     for _ in $(seq 1 300); do
-        [[ -s "$TMP/ready-sms.json" && -s "$TMP/display" ]] && break
+        [[ -s "$TMP/ready-unknown.json" && -s "$TMP/display" ]] && break
         sleep 0.1
     done
-    [[ -s "$TMP/ready-sms.json" && -s "$TMP/display" ]] || die "the SMS org or Xvfb did not start"
+    [[ -s "$TMP/ready-unknown.json" && -s "$TMP/display" ]] || die "the security-question org or Xvfb did not start"
     display=":$(head -n 1 "$TMP/display")"
-    mkdir -p "$TMP/sms"
-    "$PY" -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["config"]))' "$TMP/ready-sms.json" \
-        >"$TMP/sms/config.json"
+    mkdir -p "$TMP/unknown"
+    "$PY" -c 'import json, sys; print(json.dumps(json.load(open(sys.argv[1]))["config"]))' "$TMP/ready-unknown.json" \
+        >"$TMP/unknown/config.json"
     HOME="$home" DISPLAY="$display" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman \
-        AWS_STS_ENGINE_OPTS="--network host -v $TMP/sms:/tmp/sms:ro" AWS_STS_CONFIG=/tmp/sms/config.json \
+        AWS_STS_ENGINE_OPTS="--network host -v $TMP/unknown:/tmp/unknown:ro" AWS_STS_CONFIG=/tmp/unknown/config.json \
         AWS_ENDPOINT_URL_STS="$sts_url" AWS_STS_USERNAME="$(field username)" AWS_STS_PASSWORD="$(field password)" \
         ./aws-sts.sh --force --profile "$profile-hand-off" "${role_args[@]}" \
         </dev/null >"$TMP/hand-off.log" 2>&1 &
