@@ -1,5 +1,13 @@
-"""`python -m aws_sts`."""
+"""`python -m aws_sts`: the launcher, as bin/aws-sts (--version answered before the CLI loads)."""
 
-from aws_sts.cli import main
+import sys
+
+from aws_sts import __version__
+
+if sys.argv[1:] in (["-v"], ["--version"]):
+    print(f"aws-sts {__version__}")
+    raise SystemExit(0)
+
+from aws_sts.cli import main  # noqa: E402
 
 raise SystemExit(main())

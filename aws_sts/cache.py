@@ -1,12 +1,10 @@
 """The credential_process cache: ~/.aws/aws-sts/cache/<key>.json (0600), one file per (config, account, role)
-that the command line names.
+that the command line names. It looks up, saves and locks; the command (aws_sts.commands.process) decides.
 
-The AWS CLI and SDKs run `credential_process` whenever they need credentials, often several at once, so:
 - lookup() answers from the file while the credentials have more than still_valid.MARGIN left, before
   anything heavy is imported (no boto3, no Playwright; see benchmarks/bench.py);
 - refreshing() holds a lock per key while one caller signs in; the others wait for it and then find the
-  fresh file (one sign-in, one MFA, however many callers), or the error that sign-in failed with
-  (aws_sts.last_failure: they fail together instead of each trying again);
+  fresh file (one sign-in, one MFA, however many callers);
 - valid_until() judges an entry by the time its answer arrived here and the lifetime STS granted, so a clock
   hours off neither serves stale keys nor signs in on every call;
 - forget_signed_in_through() is --logout's: the entries signed in through one IdP host.
@@ -22,19 +20,17 @@ import json
 import os
 import sys
 import zlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
-from aws_sts import store
-from aws_sts.arns import ROLE_ARN
+from aws_sts import last_failure, store, target
+from aws_sts.config import Account, Config
 from aws_sts.credentials import TemporaryCredentials
-from aws_sts.still_valid import MARGIN, parse_expires
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Iterator, Optional
-
-    from aws_sts.config import Account, Config
+from aws_sts.errors import AwsStsError
+from aws_sts.idp_session import host_of
+from aws_sts.still_valid import MARGIN
+from aws_sts.timefmt import iso_utc, parse_iso_utc
 
 MAX_BYTES = 64 * 1024
 FIELDS = ("AccessKeyId", "SecretAccessKey", "SessionToken")
@@ -45,7 +41,7 @@ MAX_SKEW = timedelta(days=1)  # how far this clock and STS's may disagree for an
 _warned = set()  # what was already said in this run (lookup runs twice when it misses)
 
 
-def key_of(config: Config, account: Account, wanted_role: Optional[str]) -> list:
+def key_of(config: Config, account: Account, wanted_role: str | None) -> list:
     """What the command line names: the config file, the account (and where it signs in), the role."""
     return [os.path.abspath(str(config.path)) if config.path else "", account.name, account.number,
             account.idp_entry_url, (wanted_role or "").strip()]
@@ -56,8 +52,8 @@ def path_of(key: list) -> "store.pathlib.Path":
     return store.root() / "cache" / f"{zlib.crc32(text.encode('utf-8')):08x}.json"
 
 
-def lookup(config: Config, account: Account, wanted_role: Optional[str],
-           now: Optional[datetime] = None) -> Optional[TemporaryCredentials]:
+def lookup(config: Config, account: Account, wanted_role: str | None,
+           now: datetime | None = None) -> TemporaryCredentials | None:
     """The cached credentials for this key while they stay valid past MARGIN; None otherwise (missing, for
     another key, unreadable, expiring): the caller then signs in, and a bad file is simply replaced."""
     key = key_of(config, account, wanted_role)
@@ -77,7 +73,7 @@ def lookup(config: Config, account: Account, wanted_role: Optional[str],
         return None
     if not all(isinstance(entry.get(name), str) and entry[name] for name in FIELDS):
         return None
-    if not _is_the_wanted_role(entry.get("RoleArn"), config, account, wanted_role):
+    if not target.could_be_written(entry.get("RoleArn"), config, account, wanted_role):
         return None
     expires = valid_until(entry, now or datetime.now(timezone.utc))
     if expires is None:
@@ -85,36 +81,7 @@ def lookup(config: Config, account: Account, wanted_role: Optional[str],
     return TemporaryCredentials(entry["AccessKeyId"], entry["SecretAccessKey"], entry["SessionToken"], expires)
 
 
-def _is_the_wanted_role(role_arn, config: Config, account: Account, wanted: Optional[str]) -> bool:
-    """Whether `role_arn` is a role ARN that --role `wanted` could have given (roles.find_role's matching,
-    flow.needs_second_hop's second hop); any role ARN when no role is named."""
-    if not isinstance(role_arn, str) or not ROLE_ARN.fullmatch(role_arn):
-        return False
-    wanted = (wanted or "").strip()
-    if not wanted:
-        return True
-    number, path_and_name = role_arn.split(":")[4], role_arn.split(":role/", 1)[1]
-    name = path_and_name.rsplit("/", 1)[-1]
-    # The second hop assumes the role of the same name in the chosen account.
-    second_hop = (account.name != config.default_account and not account.has_own_entry_url
-                  and number == account.number)
-    if wanted.startswith("arn:"):
-        return role_arn == wanted or (second_hop and name == wanted.rsplit("/", 1)[-1])
-    if "/" in wanted:
-        from aws_sts.errors import AwsStsError
-        from aws_sts.roles import account_number
-
-        part, role = wanted.split("/", 1)
-        try:
-            wanted_number = account_number(part, config)
-        except AwsStsError:
-            return False
-        return ((number == wanted_number and role in (path_and_name, name))
-                or (second_hop and name == role.rsplit("/", 1)[-1]))
-    return name == wanted  # a bare name: in the chosen account first, else anywhere (roles.find_role)
-
-
-def valid_until(entry: dict, now: datetime) -> Optional[datetime]:
+def valid_until(entry: dict, now: datetime) -> datetime | None:
     """When the entry's keys end by this machine's clock, while that is more than MARGIN away; else None.
 
     Judged by the time the answer arrived here (IssuedAt, this clock) plus the lifetime STS granted
@@ -122,9 +89,9 @@ def valid_until(entry: dict, now: datetime) -> Optional[datetime]:
     hours off would otherwise make fresh keys look expired (a sign-in per call) or stale ones look valid.
     A clock that has gone back before IssuedAt cannot be trusted to count: the entry is not served. An entry
     without them (written by an older aws-sts) is judged by its Expiration."""
-    issued = parse_expires(entry["IssuedAt"]) if isinstance(entry.get("IssuedAt"), str) else None
+    issued = parse_iso_utc(entry["IssuedAt"]) if isinstance(entry.get("IssuedAt"), str) else None
     lifetime = entry.get("LifetimeSeconds")
-    claimed = parse_expires(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
+    claimed = parse_iso_utc(entry.get("Expiration") if isinstance(entry.get("Expiration"), str) else "")
     if issued is not None and type(lifetime) is int and 0 < lifetime <= MAX_LIFETIME_SECONDS:
         if now < issued - CLOCK_BACK_TOLERANCE:
             return None
@@ -141,15 +108,13 @@ def valid_until(entry: dict, now: datetime) -> Optional[datetime]:
     return expires
 
 
-def save(config: Config, account: Account, wanted_role: Optional[str], creds: TemporaryCredentials,
-         role_arn: str, issued_at: Optional[datetime] = None, lifetime: Optional[timedelta] = None) -> None:
+def save(config: Config, account: Account, wanted_role: str | None, creds: TemporaryCredentials,
+         role_arn: str, issued_at: datetime | None = None, lifetime: timedelta | None = None) -> None:
     """creds.expiration is STS's; issued_at (this clock, when the answer arrived) and lifetime (what STS
     granted) are what valid_until() judges by (sts.StsResult has both)."""
     key = key_of(config, account, wanted_role)
     path = path_of(key)
     store.folder("cache")
-    from aws_sts.outputs import iso_utc
-
     entry = {"Key": key, "RoleArn": role_arn, "AccessKeyId": creds.access_key_id,
              "SecretAccessKey": creds.secret_access_key, "SessionToken": creds.session_token,
              "Expiration": iso_utc(creds.expiration)}
@@ -159,13 +124,11 @@ def save(config: Config, account: Account, wanted_role: Optional[str], creds: Te
 
 
 @contextmanager
-def refreshing(config: Config, account: Account, wanted_role: Optional[str],
-               wait_seconds: float) -> Iterator[Optional[TemporaryCredentials]]:
+def refreshing(config: Config, account: Account, wanted_role: str | None,
+               wait_seconds: float) -> Iterator[TemporaryCredentials | None]:
     """Hold this key's lock; yields the cached credentials when another caller refreshed them while this one
     waited (answer with those), else None (sign in, save(), then leave the block)."""
-    from filelock import FileLock, Timeout
-
-    from aws_sts.errors import AwsStsError
+    from filelock import FileLock, Timeout  # here: filelock imports asyncio, which a cache hit must not pay for
 
     lock_path = path_of(key_of(config, account, wanted_role)).with_suffix(".lock")
     store.check_lock(lock_path)  # a lock nobody else could have planted (UnsafeError: one line, before sign-in)
@@ -181,49 +144,9 @@ def refreshing(config: Config, account: Account, wanted_role: Optional[str],
         lock.release()
 
 
-def refresh_and_answer(args, config: Config, account: Account, sign_in, answer) -> int:
-    """--format process below the cache: one caller signs in under the cache's lock (`sign_in(args, config,
-    account, prompts)`, which saves to the cache), the others wait and `answer` from what it cached, or fail
-    with the error it failed with (aws_sts.last_failure). Questions go to /dev/tty (the AWS CLI captures
-    stdout and stderr), each within the config's timeoutSeconds: the lock is held meanwhile."""
-    import time
-
-    from aws_sts import last_failure
-    from aws_sts.errors import AwsStsError, NoTtyError
-    from aws_sts.prompts import Prompts
-
-    key = key_of(config, account, args.role)
-    entry = path_of(key)
-    waited_since = time.time()
-    with refreshing(config, account, args.role, wait_seconds=max(300.0, 2 * config.timeout_seconds)) as fresh:
-        if fresh and not args.force:
-            return answer(fresh)
-        prompts = Prompts.on_terminal(time_limit=config.timeout_seconds)
-        failed = None if args.force else last_failure.recall(entry, key, waited_since=waited_since,
-                                                              can_ask=prompts.interactive)
-        if failed is not None:
-            raise failed
-        try:
-            done = sign_in(args, config, account, prompts)
-        except NoTtyError as exc:
-            role = f" --role {args.role}" if args.role else ""
-            error = AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run "
-                                f"`aws-sts{role}` once in a terminal; its stored sign-in then serves these calls.")
-            last_failure.remember(entry, key, error)
-            raise error from None
-        except AwsStsError as exc:
-            last_failure.remember(entry, key, exc)
-            raise
-        last_failure.forget(entry)
-        return done
-
-
 def forget_signed_in_through(host: str) -> int:
     """Remove every cache entry whose key signs in through this IdP host (idp_session.host_of), with its
     remembered failure; returns how many entries were removed. Lock files stay: a caller may hold one."""
-    from aws_sts import last_failure
-    from aws_sts.idp_session import host_of
-
     folder = store.root() / "cache"
     try:
         names = sorted(p for p in folder.iterdir() if p.suffix == ".json" and not p.name.startswith("."))

@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import sys
 from collections import namedtuple
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from aws_sts import providers, urls
 from aws_sts.errors import ConfigError
+from aws_sts.providers.origin import origin_of
 from aws_sts.shown import names as _names
 from aws_sts.shown import shown
 from aws_sts.shown import where as _where
-from aws_sts.urls import is_loopback  # noqa: F401  (public: part of this module's API)
 
 KNOWN_KEYS = {"awsConfigPath", "outputFormat", "region", "provider", "idpEntryUrl", "defaultAccount", "accounts",
               "browserPath", "timeoutSeconds", "rememberSession", "signInOrigins"}
@@ -35,10 +36,6 @@ MAX_PATH = 2048
 MAX_NAME = 48
 MAX_WARNINGS = 3
 TIMEOUT_RANGE = (1, 3600)
-TYPE_CHECKING = False  # not from typing: it costs ~2 ms at start-up
-if TYPE_CHECKING:
-    from typing import Callable, Mapping, Optional  # noqa: F401
-
 # us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
 _REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]{1,12}){1,3}-[0-9]{1,2}")
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{12}")
@@ -56,22 +53,23 @@ class Account(namedtuple("Account", "name number idp_entry_url has_own_entry_url
 
 
 _CONFIG_FIELDS = ("path credentials_path output_format region provider idp_entry_url default_account accounts "
-                  "browser_path timeout_seconds remember_session provider_settings sign_in_origins")
+                  "browser_path timeout_seconds remember_session provider_settings sign_in_origins warnings")
 
 
-class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True, {}, ()))):
+class Config(namedtuple("Config", _CONFIG_FIELDS, defaults=(None, 120.0, True, {}, (), ()))):
     """path and credentials_path (Path), output_format, region, provider, idp_entry_url (str or None),
     default_account, accounts (name -> Account), browser_path (None), timeout_seconds (120.0),
     remember_session (True: keep the IdP's session cookies between runs, aws_sts.idp_session),
     provider_settings (the keys of the provider's own config_keys that config.json gives, e.g. logoutUrl),
-    sign_in_origins (other origins where the IdP signs in: secrets may be typed there, providers/origin.py)."""
+    sign_in_origins (other origins where the IdP signs in: secrets may be typed there, providers/origin.py),
+    warnings (lines about the file to show the user: unknown keys, which are ignored)."""
 
     __slots__ = ()
 
-    def account(self, name: Optional[str]) -> Account:
+    def account(self, name: str | None) -> Account:
         return self.accounts[name or self.default_account]
 
-    def account_name_for(self, number: str) -> Optional[str]:
+    def account_name_for(self, number: str) -> str | None:
         for account in self.accounts.values():
             if account.number == number:
                 return account.name
@@ -89,7 +87,7 @@ def candidate_paths(environ: Mapping[str, str] = os.environ) -> list[Path]:
     return paths
 
 
-def find_config(explicit: Optional[str], environ: Mapping[str, str] = os.environ) -> Path:
+def find_config(explicit: str | None, environ: Mapping[str, str] = os.environ) -> Path:
     if explicit:
         return Path(explicit).expanduser()
     candidates = candidate_paths(environ)
@@ -104,7 +102,7 @@ def find_config(explicit: Optional[str], environ: Mapping[str, str] = os.environ
     )
 
 
-def load(explicit: Optional[str] = None, environ: Mapping[str, str] = os.environ) -> Config:
+def load(explicit: str | None = None, environ: Mapping[str, str] = os.environ) -> Config:
     path = find_config(explicit, environ)
     where = _where(path)
     try:
@@ -138,14 +136,15 @@ def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> 
     provider = data.get("provider", "okta")
     known = KNOWN_KEYS | (providers.config_keys(provider) if isinstance(provider, str) else frozenset())
     unknown = sorted(str(key) for key in data if key not in known)
-    try:  # warnings come out even when a later key fails: a misspelt key often explains the error
-        return _parse(data, path, environ, fail, unknown)
-    finally:
-        _warn_unknown(path, unknown)
+    try:
+        return _parse(data, path, environ, fail, unknown)._replace(warnings=_unknown_lines(path, unknown))
+    except ConfigError as exc:  # the warnings too: a misspelt key often explains the error
+        exc.warnings = _unknown_lines(path, unknown)
+        raise
 
 
 def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
-    def get_str(key: str, max_length: int, default: Optional[str] = None, required: bool = False):
+    def get_str(key: str, max_length: int, default: str | None = None, required: bool = False):
         if key not in data:
             if required:
                 raise fail(key, "is missing")
@@ -221,10 +220,6 @@ MAX_ORIGINS = 10
 def _origins(value: object, fail) -> tuple:
     """signInOrigins: a list of origins such as "https://login.example.com" (https, or http on loopback, as
     for idpEntryUrl; scheme, host and port only), each as the browser compares it."""
-    from urllib.parse import urlsplit
-
-    from aws_sts.providers.origin import origin_of
-
     if not isinstance(value, list) or len(value) > MAX_ORIGINS:
         raise fail(f'must be a list of at most {MAX_ORIGINS} origins such as ["https://login.example.com"]')
     origins = []
@@ -238,7 +233,7 @@ def _origins(value: object, fail) -> tuple:
     return tuple(origins)
 
 
-def _account(name: str, value: object, top_url: Optional[str], fail, unknown: list) -> Account:
+def _account(name: str, value: object, top_url: str | None, fail, unknown: list) -> Account:
     name_problem = _name_problem(name)
     if name_problem:
         raise fail("accounts", f"has an account name {shown(name)} that {name_problem}")
@@ -264,7 +259,7 @@ def _account(name: str, value: object, top_url: Optional[str], fail, unknown: li
     return Account(name=name, number=number, idp_entry_url=url, has_own_entry_url=own_url is not None)
 
 
-def _name_problem(name: str) -> Optional[str]:
+def _name_problem(name: str) -> str | None:
     """Names become --account choices, profile names `<account>-<role>` ([section] headers) and the
     ACCOUNT part of --role ACCOUNT/ROLE; anything that would break one of these is refused."""
     if not isinstance(name, str) or not name or len(name) > MAX_NAME:
@@ -308,9 +303,8 @@ def check_url(url: str, fail: Callable[[str], Exception]) -> None:
     raise fail(f"{problem}, got {shown(url)}")
 
 
-def _warn_unknown(path: Path, keys: list) -> None:
-    for key in keys[:MAX_WARNINGS]:
-        print(f"aws-sts: warning: {_where(path)}: unknown key {shown(key)} is ignored.", file=sys.stderr)
+def _unknown_lines(path: Path, keys: list) -> tuple:
+    lines = [f"{_where(path)}: unknown key {shown(key)} is ignored." for key in keys[:MAX_WARNINGS]]
     if len(keys) > MAX_WARNINGS:
-        print(f"aws-sts: warning: {_where(path)}: and {len(keys) - MAX_WARNINGS} more unknown keys are ignored.",
-              file=sys.stderr)
+        lines.append(f"{_where(path)}: and {len(keys) - MAX_WARNINGS} more unknown keys are ignored.")
+    return tuple(lines)

@@ -19,10 +19,8 @@ from datetime import datetime, timezone
 from aws_sts import inifile, store
 from aws_sts.errors import CredentialsFileError
 from aws_sts.strict_modes import KINDS as _KINDS
+from aws_sts.timefmt import iso_utc
 
-# Format of x_security_token_expires: ISO 8601 in UTC with a "Z", whole seconds
-# (e.g. 2026-11-26T10:00:00Z), as saml2aws writes it and as datetime.fromisoformat reads it (3.11+).
-EXPIRES_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 LOCK_TIMEOUT = 30  # seconds; a writer holds the lock for milliseconds
 _FIELDS = "access_key_id secret_access_key session_token expiration"  # expiration: timezone-aware (UTC)
 
@@ -227,7 +225,7 @@ def _remove_leftovers(real: pathlib.Path) -> None:
 def _profile_values(creds: TemporaryCredentials, *, region, output) -> list[tuple[str, str]]:
     if creds.expiration.tzinfo is None:
         raise ValueError("TemporaryCredentials.expiration must be timezone-aware")
-    expires = creds.expiration.astimezone(timezone.utc).strftime(EXPIRES_FORMAT)
+    expires = iso_utc(creds.expiration)  # x_security_token_expires, as saml2aws writes it
     values = [("output", output), ("region", region),
               ("aws_access_key_id", creds.access_key_id),
               ("aws_secret_access_key", creds.secret_access_key),

@@ -23,9 +23,10 @@ class UsageError(AwsStsError):
 
 
 class ConfigError(AwsStsError):
-    """config.json is missing, unreadable or invalid."""
+    """config.json is missing, unreadable or invalid. warnings: lines about the file worth showing with it."""
 
     exit_code = EXIT_USAGE
+    warnings: tuple = ()
 
 
 class NoTtyError(UsageError):

@@ -3,26 +3,30 @@
     assertion = get_assertion(config, account, answers)             # steps 2-5: the IdP (stored session, browser)
     role = pick_role(assertion, wanted, config, account, prompts)   # step 6
     issued = get_credentials(assertion, role, config, account)      # step 7: STS (and the second hop)
-    emit_profile(config, profile, issued)                           # step 8: one emitter of the result
+    emit_profile(config, profile, issued)                           # step 8: the profile in the credentials file
 
-No argparse and no printing here (status lines go through Prompts.say): the CLI reads the command line,
-asks for what is missing and prints; another front end could do the same with its own Prompts.
+No argparse and no printing here (status lines go through Prompts.say): the commands (aws_sts.commands) call
+these, each in its own order, and print their results.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from aws_sts import credentials, idp_session, roles, saml, store, sts
+from aws_sts import browser, credentials, idp_session, saml, saml_form, store, sts, target
 from aws_sts.config import Account, Config
 from aws_sts.prompts import Prompts
-from aws_sts.providers import Answers, LoginRequest, get_provider
+from aws_sts.providers import Answers, LoginRequest, Provider, get_provider
 
-__all__ = ["Answers", "Issued", "get_assertion", "pick_role", "get_credentials", "emit_profile", "logout"]
+__all__ = ["Answers", "Issued", "get_assertion", "pick_role", "get_credentials", "get_all_credentials",
+           "emit_profile", "check_before_sign_in"]
+
+PARALLEL_CALLS = 10  # botocore keeps 10 connections per client: more threads would only queue for them
 
 
 @dataclass(frozen=True)
@@ -35,27 +39,31 @@ class Issued:
 
     @property
     def default_profile(self) -> str:
-        return f"{self.account_label}-{self.role.name}"
+        return target.profile_name(self.account_label, self.role.name)
 
 
-def get_assertion(config: Config, account: Account, answers: Answers, *, debug: bool = False) -> saml.Assertion:
+def get_assertion(config: Config, account: Account, answers: Answers, *, debug: bool = False,
+                  provider: Optional[Provider] = None) -> saml.Assertion:
     """Sign in through the account's entry URL and return the SAML assertion the IdP posted to AWS.
 
     With a stored IdP session (config rememberSession, the default) a live session often answers the entry
     URL with the auto-posting SAML form at once: a plain HTTP GET reads it, with no browser at all. Any
     other answer (the sign-in page of an ended session, a code page asking to step up, an interstitial)
     is the browser's, started with the same cookies. The session is stored again after every sign-in that
-    gave an assertion, and never after one that did not."""
+    gave an assertion, and never after one that did not. provider: the config's when not given."""
     def preload() -> None:  # boto3 and filelock (its asyncio) cost ~0.2 s of imports: overlap them with the IdP
         sts.preload(config.region, timeout=config.timeout_seconds)
         _import_in_background("filelock")
 
     url, say = account.idp_entry_url, answers.prompts.say
+    user = answers.known_username
+    say(f"Signing in to {url}" + (f" as {user}..." if user else "..."))
+    if debug and not browser.has_display():
+        say("--debug: there is no display, so the browser stays headless; run under xvfb-run "
+            "(as the Docker image does) to get a headed one. Failure screenshots are saved either way.")
     cookies = idp_session.load(url, warn=say) if config.remember_session else None
     b64 = None
     if cookies:
-        from aws_sts import saml_form
-
         preload()  # the GET waits on the network
         fetched = saml_form.fetch(url, cookies, timeout=config.timeout_seconds)
         b64, cookies = fetched.saml_response, fetched.cookies
@@ -63,7 +71,8 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
             say(f"--debug: the stored session did not give the SAML form at once ({fetched.reason}); "
                 "continuing in the browser.")
     if b64 is None:
-        login = get_provider(config.provider, config.provider_settings).login(LoginRequest(
+        provider = provider or get_provider(config.provider, config.provider_settings)
+        login = provider.login(LoginRequest(
             entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
             browser_path=config.browser_path, cookies=cookies, sign_in_origins=config.sign_in_origins,
             # Not before: these imports would hold the GIL while Playwright imports and starts its driver
@@ -96,97 +105,34 @@ def _store_session(url: str, cookies: list, say: Callable[[str], None]) -> None:
             "the next run will sign in again.")
 
 
-def logout(config: Config, accounts: list, say: Callable[[str], None]) -> bool:
-    """End the stored IdP session of each account's IdP host, at the IdP and here, and forget the
-    credential_process cache entries signed in through it. Returns False when an IdP could not be told (its
-    local file is deleted all the same)."""
-    from aws_sts import cache
-    from aws_sts.providers import NotEnded
-
-    all_told = True
-    done = set()
-    for account in accounts:
-        url = account.idp_entry_url
-        host = idp_session.host_of(url)
-        if host in done:
-            continue
-        done.add(host)
-        cookies = idp_session.load(url, warn=say)
-        if not cookies:
-            idp_session.forget(url)
-            say(f"No stored sign-in for {host}.")
-            _say_forgotten(cache.forget_signed_in_through(host), host, say)
-            continue
-        provider = get_provider(config.provider, config.provider_settings)
-        deleted = f"Deleted the stored sign-in for {host}"
-        try:
-            ended = provider.logout(url, cookies, config.timeout_seconds)
-        except NotEnded as exc:
-            all_told = False
-            line = f"{deleted}; not signed out at {provider.name}: {exc}."
-        except OSError as exc:
-            all_told = False
-            line = (f"Signed out of {host}: {provider.name} could not be told ({_network_failure(exc)}), so the "
-                    "session may stay open there until it times out; the stored sign-in was deleted.")
-        else:
-            if ended is None:  # the provider cannot end the session (the generic one without logoutUrl)
-                line = (f"{deleted}; the session stays open at {provider.name} until it times out "
-                        f"({provider.no_logout_hint}).")
-            else:
-                told = f"{provider.name} ended the session" if ended else \
-                    f"the session had already ended at {provider.name}"
-                line = f"Signed out of {host}: {told}; the stored sign-in was deleted."
-        idp_session.forget(url)
-        say(line)
-        _say_forgotten(cache.forget_signed_in_through(host), host, say)
-    return all_told
-
-
-def _say_forgotten(count: int, host: str, say: Callable[[str], None]) -> None:
-    if count:
-        say(f"Forgot {count} cached credential{'' if count == 1 else 's'} of --format process signed in "
-            f"through {host}.")
-
-
-def _network_failure(exc: OSError) -> str:
-    """Why a request failed, in a few plain words: urllib's "<urlopen error [Errno 111] Connection refused>"
-    becomes "Connection refused"; a provider's own OSError("... answered HTTP 500") stays as it is."""
-    reason = getattr(exc, "reason", None)  # URLError wraps the socket (or TLS) error
-    inner = reason if isinstance(reason, BaseException) else exc
-    if isinstance(inner, TimeoutError) or type(inner).__name__ == "timeout":
-        return "no answer in time"
-    text = getattr(inner, "verify_message", None) or getattr(inner, "strerror", None)
-    if not text and isinstance(reason, str):
-        text = reason
-    if not text and type(exc) is OSError and len(exc.args) == 1 and isinstance(exc.args[0], str):
-        text = exc.args[0]
-    from aws_sts.redact import first_line
-
-    return first_line(text) if text else f"network error: {type(inner).__name__}"
-
-
 def pick_role(assertion: saml.Assertion, wanted: Optional[str], config: Config, account: Account,
               prompts: Prompts) -> saml.Role:
-    return roles.choose_role(assertion.roles, wanted, config, account, prompts)
-
-
-def needs_second_hop(config: Config, account: Account, role: saml.Role) -> bool:
-    """The original tool's rule: an account other than the default one, without an entry URL of its own,
-    is reached by assuming the same role name in it from the session of the role the assertion gave."""
-    return (account.name != config.default_account and not account.has_own_entry_url
-            and role.account_id != account.number)
+    return target.choose_role(assertion.roles, wanted, config, account, prompts)
 
 
 def get_credentials(assertion: saml.Assertion, role: saml.Role, config: Config, account: Account,
                     say: Optional[Callable[[str], None]] = None) -> Issued:
     result = sts.assume_role_with_saml(assertion, role, config.region, say=say, timeout=config.timeout_seconds)
-    if needs_second_hop(config, account, role):
+    if target.second_hop(config, account, role.account_id):
         result = sts.assume_role_in_account(result, role, account.number, config.region,
                                             timeout=config.timeout_seconds)
-        return Issued(result, role, account.name)
-    if role.account_id == account.number:
-        return Issued(result, role, account.name)
-    return Issued(result, role, config.account_name_for(role.account_id) or role.account_id)
+    return Issued(result, role, target.written(config, account, role)[1])
+
+
+def get_all_credentials(assertion: saml.Assertion, config: Config, say: Callable[[str], None]) -> list:
+    """Every role of the assertion, its AssumeRoleWithSAML calls side by side (each with its own duration retry,
+    as one role's call does): [(role, StsResult or the StsError it got)] in the assertion's order."""
+    def assume(role: saml.Role):
+        try:
+            return sts.assume_role_with_saml(assertion, role, config.region, timeout=config.timeout_seconds,
+                                             say=lambda message: say(f"{role.arn}: {message}"))
+        except sts.StsError as error:
+            return error
+
+    roles = list(assertion.roles)
+    with ThreadPoolExecutor(max_workers=max(1, min(PARALLEL_CALLS, len(roles))),
+                            thread_name_prefix="all-roles") as pool:
+        return list(zip(roles, pool.map(assume, roles)))
 
 
 def emit_profile(config: Config, profile: str, issued: Issued) -> Path:
@@ -203,4 +149,4 @@ def check_before_sign_in(config: Config, profile: Optional[str], wanted_role: Op
     if writes:
         credentials.preflight(config.credentials_path, profile)
     if wanted_role:
-        roles.check_wanted(wanted_role, config)
+        target.wanted(wanted_role, config)

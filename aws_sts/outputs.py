@@ -3,26 +3,15 @@ CLI and SDKs read from a `credential_process`.
 
 Both are text for stdout and nothing else: status lines go to stderr (Prompts.say), so that
 `eval "$(aws-sts --format env)"` and the AWS CLI's credential_process read only what is meant for them.
-Light on purpose: the credential_process cache (aws_sts.cache) answers through process_json() without boto3.
+Light on purpose: aws_sts.fastpath answers from the credential_process cache through process_json().
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timezone
 
-FORMATS = ("credentials", "env", "process")
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Optional
-
-    from aws_sts.credentials import TemporaryCredentials
-
-
-def iso_utc(when) -> str:
-    """ISO 8601 in UTC with a "Z", whole seconds: what credential_process and AWS_CREDENTIAL_EXPIRATION take."""
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+from aws_sts.credentials import TemporaryCredentials
+from aws_sts.timefmt import iso_utc
 
 
 def process_json(creds: TemporaryCredentials) -> str:
@@ -36,7 +25,7 @@ def process_json(creds: TemporaryCredentials) -> str:
     })
 
 
-def env_lines(creds: TemporaryCredentials, region: Optional[str]) -> str:
+def env_lines(creds: TemporaryCredentials, region: str | None) -> str:
     """POSIX `export NAME='value'` lines. Every value is single-quoted (a quote inside becomes '\\''), so
     that whatever STS or the config holds, `eval` only ever assigns: nothing in it can run."""
     values = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Iterable, Mapping, Optional, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from urllib.parse import quote, quote_plus
 
 MARK = "[redacted]"
@@ -54,7 +54,7 @@ def variants(secret: str) -> set:
     return {f for f in forms if len(f) >= MIN_SECRET}
 
 
-def scrub(text: str, secrets: Iterable[Optional[str]] = ()) -> str:
+def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
     """Text with every known secret and everything shaped like one replaced by [redacted]."""
     for secret in sorted({v for s in secrets if s for v in variants(s)}, key=len, reverse=True):
         text = text.replace(secret, MARK)
@@ -77,7 +77,7 @@ def _scrub_saml_xml(text: str) -> str:
         at = closing.end()
 
 
-def shows_secret(text: str, secrets: Iterable[Optional[str]] = ()) -> bool:
+def shows_secret(text: str, secrets: Iterable[str | None] = ()) -> bool:
     """Whether text (what a page shows) holds a known secret or something shaped like an assertion."""
     return scrub(text, secrets) != text
 

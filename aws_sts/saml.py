@@ -3,7 +3,7 @@
 Parsed with defusedxml (no entities, no DTDs, no network). The base64 is never modified: STS gets
 exactly what the IdP posted.
 
-Only what AWS itself reads counts: the Role, RoleSessionName and SessionDuration attributes of the
+Only what AWS itself reads counts: the Role and SessionDuration attributes of the
 AttributeStatements of the Response's one Assertion. Attributes placed elsewhere (Extensions, an Advice,
 a second Assertion) are never read, so the roles offered are the ones STS will accept. Every failure is a
 SamlError whose message quotes nothing from the assertion.
@@ -20,7 +20,6 @@ from aws_sts.arns import PROVIDER_ARN, ROLE_ARN
 from aws_sts.errors import SamlError
 
 ROLE_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/Role"
-SESSION_NAME_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/RoleSessionName"
 DURATION_ATTRIBUTE = "https://aws.amazon.com/SAML/Attributes/SessionDuration"
 PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -64,7 +63,6 @@ class Role:
 class Assertion:
     b64: str  # exactly as posted; never re-encoded
     roles: tuple
-    role_session_name: Optional[str]
     session_duration: Optional[int]
 
     def __repr__(self) -> str:  # keep the assertion out of tracebacks and logs
@@ -72,20 +70,22 @@ class Assertion:
 
 
 def parse_assertion(b64: str) -> Assertion:
-    root = _parse_xml(_decode(b64))
-    assertion = _the_assertion(root)
-    values = _attribute_values(assertion)
+    values = attributes(b64)
     # A dict keeps the first-seen order and makes de-duplication linear (thousands of roles stay instant).
     roles = dict.fromkeys(role for role in map(_role_from_value, values.get(ROLE_ATTRIBUTE, ())) if role)
     if not roles:
         raise SamlError(NO_ROLES)
-    session_names = values.get(SESSION_NAME_ATTRIBUTE) or [None]
     return Assertion(
         b64=b64,
         roles=tuple(roles),
-        role_session_name=session_names[0],
         session_duration=_session_duration(values.get(DURATION_ATTRIBUTE)),
     )
+
+
+def attributes(b64: str) -> dict:
+    """Attribute name -> its non-empty values, in document order, as AWS reads them: from the AttributeStatements
+    of the Response's one Assertion (SamlError when it is not one)."""
+    return _attribute_values(_the_assertion(_parse_xml(_decode(b64))))
 
 
 def _decode(b64: str) -> bytes:

@@ -1,23 +1,21 @@
 """The providers aws-sts can sign in with, and the one small interface they share.
 
 A provider turns a LoginRequest into the base64 SAMLResponse its IdP posts to AWS sign-in (and the cookies
-of the session it leaves), and can end that session. Adding one is a module (or package) with a class that
-has the members of Provider, plus one line in PROVIDERS.
+of the session it leaves), and can end that session. Adding one is a package with a subclass of Provider (an
+abc.ABC: a provider that lacks a member cannot be made), plus one line in PROVIDERS.
 
-This module stays light: config.py imports names() from it to check "provider", and runs that must answer in
-milliseconds (`--version`, the still-valid skip) must not load Playwright, so a provider's module is imported
-only when get_provider() asks for it, and nothing here imports dataclasses or typing (~10 ms together).
+This module stays light: config.py reads the provider names and their config keys from it, on the path of the
+runs that must answer in milliseconds (aws_sts.fastpath), so a provider's package is imported only when asked
+for, and its class imports the browser machinery only in login().
 """
 
 from __future__ import annotations
 
+import abc
 import importlib
+from collections.abc import Callable
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Callable, Optional
-
-    from aws_sts.prompts import Prompts
+from aws_sts.prompts import Prompts
 
 # Config name -> "module:class". The only list of providers.
 PROVIDERS = {
@@ -30,8 +28,8 @@ class Answers:
     """What the user gave for the sign-in (flags, environment); whatever is missing is asked only when a
     page asks for it, so that a run served by a live IdP session asks nothing at all."""
 
-    def __init__(self, prompts: Prompts, username: Optional[str] = None, password: Optional[str] = None,
-                 otp: Optional[str] = None, totp_secret: Optional[str] = None):
+    def __init__(self, prompts: Prompts, username: str | None = None, password: str | None = None,
+                 otp: str | None = None, totp_secret: str | None = None):
         self.prompts = prompts
         self._username, self._password, self.otp = username, password, otp
         self._typed: list = []  # codes typed at a prompt or made (scrubbed from artifacts like the password)
@@ -44,7 +42,7 @@ class Answers:
         return f"Answers(username={self._username!r})"
 
     @property
-    def known_username(self) -> Optional[str]:
+    def known_username(self) -> str | None:
         return self._username
 
     def username(self) -> str:
@@ -64,9 +62,6 @@ class Answers:
         if self._password is not None:
             self._typed.append(self._password)
         self._password = None
-
-    def remember_typed(self, secret: str) -> None:
-        self._typed.append(secret)
 
     @property
     def makes_codes(self) -> bool:
@@ -122,8 +117,8 @@ class LoginRequest:
     other origins config.json allows secrets to be typed into (signInOrigins)."""
 
     def __init__(self, entry_url: str, answers: Answers, timeout: float = 120.0, debug: bool = False,
-                 browser_path: Optional[str] = None, cookies: Optional[list] = None,
-                 while_loading: Optional[Callable[[], None]] = None, sign_in_origins: tuple = ()):
+                 browser_path: str | None = None, cookies: list | None = None,
+                 while_loading: Callable[[], None] | None = None, sign_in_origins: tuple = ()):
         self.entry_url, self.answers, self.timeout = entry_url, answers, timeout
         self.sign_in_origins = tuple(sign_in_origins)  # where else secrets may be typed (providers/origin.py)
         self.debug, self.browser_path, self.cookies = debug, browser_path, cookies
@@ -144,7 +139,7 @@ class LoginRequest:
         return self.answers.prompts
 
     @property
-    def otp(self) -> Optional[str]:
+    def otp(self) -> str | None:
         return self.answers.otp
 
     @property
@@ -157,7 +152,7 @@ class Login:
     """What a sign-in gives: the SAMLResponse exactly as the IdP posted it (base64), and the browser's
     cookies afterwards (all of them: aws_sts.idp_session keeps only the IdP's)."""
 
-    def __init__(self, saml_response: str, cookies: Optional[list] = None):
+    def __init__(self, saml_response: str, cookies: list | None = None):
         self.saml_response, self.cookies = saml_response, list(cookies or [])
 
     def __repr__(self) -> str:  # both are secrets
@@ -169,20 +164,27 @@ class NotEnded(Exception):
     why in one line (no secret). The local copy is forgotten all the same."""
 
 
-class Provider:  # the interface (a typing.Protocol in spirit: providers need not inherit from it)
-    name: str  # the IdP's name as messages show it, e.g. "Okta"
-    config_keys: frozenset  # config.json keys this provider accepts beyond the common ones (a key ending in
-    #                         "Url" is checked as a URL, like idpEntryUrl)
-    switch_keys: frozenset = frozenset()  # those of config_keys that must be true or false
-    no_logout_hint: str = ""  # what to set so that logout() can end the session at the IdP (when it returns None)
+class Provider(abc.ABC):
+    """What every provider has. Class attributes: name (the IdP's name as messages show it, e.g. "Okta");
+    config_keys (config.json keys this provider accepts beyond the common ones; a key ending in "Url" is
+    checked as a URL, like idpEntryUrl); switch_keys (those of them that must be true or false);
+    no_logout_hint (what to set so that logout() can end the session at the IdP, when it returns None)."""
 
-    def __init__(self, settings: Optional[dict] = None):
+    name: str = "the identity provider"
+    config_keys: frozenset = frozenset()
+    switch_keys: frozenset = frozenset()
+    no_logout_hint: str = ""
+
+    def __init__(self, settings: dict | None = None):
         """settings: those of config_keys that config.json gives (checked when it loaded)."""
+        self.settings = dict(settings or {})
 
+    @abc.abstractmethod
     def login(self, request: LoginRequest) -> Login:
         """Sign in (starting with request.cookies when given) and return what the IdP posted to AWS."""
 
-    def logout(self, entry_url: str, cookies: list, timeout: float) -> Optional[bool]:
+    @abc.abstractmethod
+    def logout(self, entry_url: str, cookies: list, timeout: float) -> bool | None:
         """End the IdP session of these cookies (the stored session's): True when it ended, False when it had
         already ended, None when this provider cannot end it (the local copy is forgotten all the same).
         Raises OSError (urllib's errors are OSErrors) when the IdP cannot be reached, NotEnded when what the
@@ -199,12 +201,16 @@ def config_keys(name: str, switches: bool = False) -> frozenset:
     switches, those of them that must be true or false."""
     if name not in PROVIDERS:
         return frozenset()
+    provider = provider_class(name)
+    return frozenset(provider.switch_keys if switches else provider.config_keys)
+
+
+def get_provider(name: str, settings: dict | None = None) -> Provider:
+    """A new provider of that name with its config.json settings; its package is imported only now."""
+    return provider_class(name)(dict(settings or {}))
+
+
+def provider_class(name: str) -> type:
+    """The class of the provider config.json names "name" (KeyError for an unknown one)."""
     module_name, _, class_name = PROVIDERS[name].partition(":")
-    provider = getattr(importlib.import_module(module_name), class_name)
-    return frozenset(getattr(provider, "switch_keys" if switches else "config_keys", ()))
-
-
-def get_provider(name: str, settings: Optional[dict] = None) -> Provider:
-    """A new provider of that name with its config.json settings; its module is imported only now."""
-    module_name, _, class_name = PROVIDERS[name].partition(":")  # KeyError: config only lets known names through
-    return getattr(importlib.import_module(module_name), class_name)(dict(settings or {}))
+    return getattr(importlib.import_module(module_name), class_name)

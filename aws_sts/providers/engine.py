@@ -40,7 +40,7 @@ HAND_OFF = ("finish signing in in the browser window; aws-sts carries on when yo
 class State:
     name: str
     selector: str
-    handle: Callable[["Flow", object], None]  # (flow, playwright Locator of the matched element)
+    handle: Callable[["SignIn", object], None]  # (signin, playwright Locator of the matched element)
     description: str = ""
 
 
@@ -51,7 +51,7 @@ DETECT_JS = """([states, unknownSelector, unknownAfter]) => {
     return style.visibility !== 'hidden' && style.display !== 'none' && Number(style.opacity) > 0.05;
   };
   const claimed = (el, name) => (el.dataset.awsStsClaimed || '').split(' ').includes(name);
-  // Only names the element: claiming it is the caller's (Flow.claim), because a poller of an earlier,
+  // Only names the element: claiming it is the caller's (SignIn.claim), because a poller of an earlier,
   // timed-out wait may still run one more time and must not take an element from the current one.
   const found = (el, name) => {
     if (!el.dataset.awsStsId) el.dataset.awsStsId = String(++window.__awsStsIds || (window.__awsStsIds = 1));
@@ -102,34 +102,34 @@ def _navigated(exc: Exception) -> bool:
     return "context was destroyed" in str(exc) or "navigat" in str(exc).lower()
 
 
-def _no_description(flow: "Flow", element) -> str:
+def _no_description(signin: "SignIn", element) -> str:
     return "a page aws-sts does not know"
 
 
 def sign_in(request: LoginRequest, states: Sequence[State], *, memory: Optional[dict] = None,
-            prepare: Optional[Callable[["Flow"], None]] = None, **flow_options) -> Login:
+            prepare: Optional[Callable[["SignIn"], None]] = None, **options) -> Login:
     """A browser-driven provider's login(): open the browser, run the states, return what was posted to AWS
     with the cookies of the browser it ended in (a window the user finished in, after a hand-off).
 
-    memory: what the provider's handlers start with (its settings); prepare(flow): the provider's work
+    memory: what the provider's handlers start with (its settings); prepare(signin): the provider's work
     before the first page opens (e.g. listening to the IdP's answers)."""
     from aws_sts.browser import open_browser
 
     with open_browser(request.browser_path, request.debug, request.cookies) as session:
-        flow = Flow(session, request, states, **flow_options)
-        flow.memory.update(memory or {})
+        signin = SignIn(session, request, states, **options)
+        signin.memory.update(memory or {})
         if prepare is not None:
-            prepare(flow)
-        saml_response = flow.run()
-        return Login(saml_response, flow.session.cookies())
+            prepare(signin)
+        saml_response = signin.run()
+        return Login(saml_response, signin.session.cookies())
 
 
-class Flow:
+class SignIn:
     """One sign-in: the states watched, the deadline, and what handlers remember between pages."""
 
     def __init__(self, session: BrowserSession, request: LoginRequest, states: Sequence[State], *,
-                 idp_name: str = "Okta", unknown_selector: Optional[str] = None,
-                 describe_unknown: Callable[["Flow", object], str] = _no_description,
+                 idp_name: str, unknown_selector: Optional[str] = None,
+                 describe_unknown: Callable[["SignIn", object], str] = _no_description,
                  classify_js: str = ""):
         self.session = session
         self.request = request
@@ -190,7 +190,7 @@ class Flow:
 
     def run(self) -> str:
         self.open(self.request.entry_url)
-        states = [State("captured", CAPTURED_SELECTOR, lambda flow, el: None)] + list(self.states)
+        states = [State("captured", CAPTURED_SELECTOR, lambda signin, el: None)] + list(self.states)
         while self.session.capture.saml_response is None:
             state, element = self.wait_for_state(states)
             if state.name == "captured":
@@ -269,7 +269,7 @@ class Flow:
         self.deadline = time.monotonic() + self.request.timeout
         self.last_state = "you finishing the sign-in in the browser window"
         self.unknown_selector = None  # every page is the user's now: only the POST to AWS is waited for
-        self.wait_for_state([State("captured", CAPTURED_SELECTOR, lambda flow, el: None)])
+        self.wait_for_state([State("captured", CAPTURED_SELECTOR, lambda signin, el: None)])
 
     def open(self, url: str) -> None:
         from playwright.sync_api import Error as PlaywrightError
@@ -324,7 +324,7 @@ class Flow:
                 raise
         element = self.element(found["id"])
         if found["name"] == UNKNOWN:
-            return State(UNKNOWN, "", lambda flow, el: None), element
+            return State(UNKNOWN, "", lambda signin, el: None), element
         return by_name[found["name"]], element
 
     def check_posted_elsewhere(self) -> None:

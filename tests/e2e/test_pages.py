@@ -21,9 +21,9 @@ def run_flow(html: str, timeout: float = 20) -> str:
     with PageServer() as server, browser.open_browser(None, debug=False) as session:
         server.pages["/"] = (200, {}, html)
         request = LoginRequest(entry_url=server.base_url + "/", answers=answers, timeout=timeout)
-        flow = engine.Flow(session, request, classic.STATES, idp_name="Okta", unknown_selector=classic.UNKNOWN_SELECTOR,
-                           describe_unknown=widget.describe_unknown)
-        return flow.run()
+        signin = engine.SignIn(session, request, classic.STATES, idp_name="Okta",
+                               unknown_selector=classic.UNKNOWN_SELECTOR, describe_unknown=widget.describe_unknown)
+        return signin.run()
 
 
 @pytest.fixture(autouse=True)

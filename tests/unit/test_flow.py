@@ -13,7 +13,7 @@ from itertools import product
 
 import pytest
 
-from aws_sts import flow, providers, sts
+from aws_sts import flow, providers, sts, target
 from aws_sts.errors import AuthenticationError, CredentialsFileError, NoTtyError, RoleChoiceError, SamlError
 from aws_sts.prompts import Prompts
 from aws_sts.saml import Role
@@ -41,29 +41,30 @@ TOP_URL, SANDBOX_URL = "https://idp.example.com/app/aws", "https://idp.example.c
 NAMES = {STAGING: "staging", PRODUCTION: "production", SANDBOX: "sandbox"}
 
 
-class FakeProvider:
+class FakeProvider(providers.Provider):
     """A provider as providers.Provider describes it: signs in by handing back the SAML it was given."""
 
     name = "Fake IdP"
     config_keys = frozenset({"fakeTenant"})
-    saml = ""  # what login returns; set by each test
-    requests: list = []  # every LoginRequest it got (get_provider makes a new instance each time)
-    error = None  # raised by login instead, when set
-    settings = None  # what the last instance was made with
 
     def __init__(self, settings=None):
-        FakeProvider.settings = settings
+        super().__init__(settings)
+        self.saml = assertion(ALL_ROLES)  # what login returns
+        self.cookies = []  # the browser's cookies after the sign-in, as login reports them
+        self.requests = []  # every LoginRequest it got
+        self.error = None  # raised by login instead, when set
+        self.on_login = None  # called with the request, when set
 
     def login(self, request):
-        FakeProvider.requests.append(request)
-        if FakeProvider.on_login:
-            FakeProvider.on_login(request)
-        if FakeProvider.error:
-            raise FakeProvider.error
-        return providers.Login(FakeProvider.saml, FakeProvider.cookies)
+        self.requests.append(request)
+        if self.on_login:
+            self.on_login(request)
+        if self.error:
+            raise self.error
+        return providers.Login(self.saml, self.cookies)
 
-    cookies: list = []  # the browser's cookies after the sign-in, as login reports them
-    on_login = None  # called with the request, when set
+    def logout(self, entry_url, cookies, timeout):
+        return None
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -85,12 +86,13 @@ def fake(fake_provider_and_sts):
     server = fake_provider_and_sts
     server.calls.clear()
     server.max_session_duration.clear()
-    FakeProvider.requests.clear()
-    FakeProvider.error = None
-    FakeProvider.cookies = []
-    FakeProvider.on_login = None
-    FakeProvider.saml = assertion(ALL_ROLES)
     return server
+
+
+@pytest.fixture
+def idp():
+    """The provider the flow signs in with (passed to get_assertion)."""
+    return FakeProvider()
 
 
 @pytest.fixture
@@ -134,18 +136,38 @@ def role_of(a, arn):
 
 @pytest.mark.parametrize("account_name, url", [("staging", TOP_URL), ("production", TOP_URL),
                                                ("sandbox", SANDBOX_URL)])
-def test_the_provider_gets_the_accounts_url_and_the_answers(fake, cfg, account_name, url):
+def test_the_provider_gets_the_accounts_url_and_the_answers(fake, cfg, account_name, url, idp):
     prompts = quiet()
     given = flow.Answers(prompts, "alice@example.com", "correct horse", "123456")
-    a = flow.get_assertion(cfg, cfg.account(account_name), given, debug=True)
-    [request] = FakeProvider.requests
+    a = flow.get_assertion(cfg, cfg.account(account_name), given, debug=True, provider=idp)
+    [request] = idp.requests
     assert (request.entry_url, request.answers.username(), request.answers.password(), request.otp) == (
         url, "alice@example.com", "correct horse", "123456")
     assert request.prompts is prompts and request.timeout == 30 and request.debug is True
     assert request.cookies is None  # no stored session yet
-    assert FakeProvider.settings == {"fakeTenant": "t1"}  # its own config.json keys, and only those
     assert [r.arn for r in a.roles] == [arn for arn, _ in ALL_ROLES]
-    assert a.b64 == FakeProvider.saml and a.role_session_name == "alice@example.com"
+    assert a.b64 == idp.saml
+
+
+def test_the_configs_provider_is_made_with_its_own_keys_and_signs_in_when_none_is_passed(fake, cfg):
+    made = providers.get_provider(cfg.provider, cfg.provider_settings)
+    assert isinstance(made, FakeProvider) and made.settings == {"fakeTenant": "t1"}  # its own keys, and only those
+    a = flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))  # the config's provider, from the registry
+    assert [r.arn for r in a.roles] == [arn for arn, _ in ALL_ROLES]
+
+
+def test_every_registered_provider_implements_the_interface():
+    for name in providers.names():
+        made = providers.get_provider(name, {})
+        assert isinstance(made, providers.Provider) and made.name and isinstance(made.config_keys, frozenset)
+        assert made.switch_keys <= made.config_keys
+
+    class Incomplete(providers.Provider):  # no logout
+        def login(self, request):
+            return providers.Login("")
+
+    with pytest.raises(TypeError):
+        Incomplete()
 
 
 def test_answers_never_show_the_password_or_code():
@@ -153,17 +175,17 @@ def test_answers_never_show_the_password_or_code():
     assert "alice" in text and "hunter22-secret" not in text and "135791" not in text
 
 
-def test_what_is_missing_is_asked_only_when_a_page_asks(fake, cfg):
+def test_what_is_missing_is_asked_only_when_a_page_asks(fake, cfg, idp):
     """A provider that never asks for the password (a live session) gets no prompt, so no terminal is needed;
     one that asks, without a terminal, gets the error naming the flag."""
     given = answers()
-    flow.get_assertion(cfg, cfg.account(None), given)
+    flow.get_assertion(cfg, cfg.account(None), given, provider=idp)
     assert given.secrets() == []
     with pytest.raises(NoTtyError, match="--password"):
         given.password()
 
 
-def test_boto3_is_preloaded_only_once_the_browser_has_asked_for_the_page(fake, cfg, monkeypatch):
+def test_boto3_is_preloaded_only_once_the_browser_has_asked_for_the_page(fake, cfg, monkeypatch, idp):
     """Imports in a thread hold the GIL: started before Playwright has imported and started its driver, they
     slowed a fresh sign-in by ~0.15 s. So the preload waits for the provider's page_requested()."""
     events = []
@@ -175,8 +197,8 @@ def test_boto3_is_preloaded_only_once_the_browser_has_asked_for_the_page(fake, c
         request.page_requested()  # once at most
         events.append("page requested")
 
-    FakeProvider.on_login = login
-    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+    idp.on_login = login
+    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
     assert events == ["login", "preload", "page requested"]
 
 
@@ -185,37 +207,37 @@ IDP_COOKIE = {"name": "sid", "value": "102session-cookie-value", "domain": "idp.
 OTHER_COOKIE = {**IDP_COOKIE, "name": "tracker", "domain": "ads.example.net"}
 
 
-def test_the_session_is_stored_after_a_sign_in_and_handed_to_the_next_one(fake, cfg, home):
-    FakeProvider.cookies = [IDP_COOKIE, OTHER_COOKIE]
-    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+def test_the_session_is_stored_after_a_sign_in_and_handed_to_the_next_one(fake, cfg, home, idp):
+    idp.cookies = [IDP_COOKIE, OTHER_COOKIE]
+    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
     stored = home / ".aws" / "aws-sts" / "sessions" / "idp.example.com.json"
     assert stored.stat().st_mode & 0o777 == 0o600
     assert "ads.example.net" not in stored.read_text()  # only the IdP's cookies
     # The next run starts with them (the fast path cannot reach idp.example.com: it hands over to the provider).
-    flow.get_assertion(cfg, cfg.account("production"), answers())
-    assert [c["name"] for c in FakeProvider.requests[-1].cookies] == ["sid"]
+    flow.get_assertion(cfg, cfg.account("production"), answers(), provider=idp)
+    assert [c["name"] for c in idp.requests[-1].cookies] == ["sid"]
 
 
-def test_no_session_is_stored_after_a_failed_sign_in(fake, cfg, home):
-    FakeProvider.cookies = [IDP_COOKIE]
-    FakeProvider.saml = assertion([])
+def test_no_session_is_stored_after_a_failed_sign_in(fake, cfg, home, idp):
+    idp.cookies = [IDP_COOKIE]
+    idp.saml = assertion([])
     with pytest.raises(SamlError):
-        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
-    FakeProvider.saml, FakeProvider.error = assertion(ALL_ROLES), AuthenticationError("Okta: no")
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
+    idp.saml, idp.error = assertion(ALL_ROLES), AuthenticationError("Okta: no")
     with pytest.raises(AuthenticationError):
-        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
     assert not (home / ".aws" / "aws-sts" / "sessions").exists() or not any((home / ".aws/aws-sts/sessions").iterdir())
 
 
-def test_remember_session_false_stores_nothing_and_uses_nothing(fake, cfg, home):
-    FakeProvider.cookies = [IDP_COOKIE]
-    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))  # stored
+def test_remember_session_false_stores_nothing_and_uses_nothing(fake, cfg, home, idp):
+    idp.cookies = [IDP_COOKIE]
+    flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)  # stored
     off = flow_config(_with(cfg.path, rememberSession=False), home)
     stored = home / ".aws" / "aws-sts" / "sessions" / "idp.example.com.json"
     before = stored.read_bytes()
-    FakeProvider.cookies = [{**IDP_COOKIE, "value": "102another-session-value"}]
-    flow.get_assertion(off, off.account(None), answers("alice", "pw"))
-    assert FakeProvider.requests[-1].cookies is None and stored.read_bytes() == before
+    idp.cookies = [{**IDP_COOKIE, "value": "102another-session-value"}]
+    flow.get_assertion(off, off.account(None), answers("alice", "pw"), provider=idp)
+    assert idp.requests[-1].cookies is None and stored.read_bytes() == before
 
 
 def _with(path, **changes):
@@ -225,16 +247,16 @@ def _with(path, **changes):
     return path
 
 
-def test_an_assertion_without_roles_is_a_saml_error(fake, cfg):
-    FakeProvider.saml = assertion([])
+def test_an_assertion_without_roles_is_a_saml_error(fake, cfg, idp):
+    idp.saml = assertion([])
     with pytest.raises(SamlError, match="No roles are assigned"):
-        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
 
 
-def test_a_provider_refusal_reaches_the_caller_and_sts_is_not_called(fake, cfg):
-    FakeProvider.error = AuthenticationError("Okta: Password is incorrect")
+def test_a_provider_refusal_reaches_the_caller_and_sts_is_not_called(fake, cfg, idp):
+    idp.error = AuthenticationError("Okta: Password is incorrect")
     with pytest.raises(AuthenticationError, match="Password is incorrect"):
-        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+        flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
     assert fake.calls == []
 
 
@@ -248,13 +270,13 @@ def test_a_provider_refusal_reaches_the_caller_and_sts_is_not_called(fake, cfg):
     (None, "production", PROD_DEV),  # the chosen account's only role, without asking
     (None, "sandbox", SANDBOX_DEV),
 ])
-def test_pick_role(fake, cfg, wanted, account_name, expected):
-    a = flow.get_assertion(cfg, cfg.account(account_name), answers("alice", "pw"))
+def test_pick_role(fake, cfg, wanted, account_name, expected, idp):
+    a = flow.get_assertion(cfg, cfg.account(account_name), answers("alice", "pw"), provider=idp)
     assert flow.pick_role(a, wanted, cfg, cfg.account(account_name), quiet()).arn == expected
 
 
-def test_several_roles_and_no_terminal_names_the_flag(fake, cfg):
-    a = flow.get_assertion(cfg, cfg.account("staging"), answers("alice", "pw"))
+def test_several_roles_and_no_terminal_names_the_flag(fake, cfg, idp):
+    a = flow.get_assertion(cfg, cfg.account("staging"), answers("alice", "pw"), provider=idp)
     with pytest.raises((NoTtyError, RoleChoiceError)) as info:
         flow.pick_role(a, None, cfg, cfg.account("staging"), quiet())
     assert "--role" in str(info.value)
@@ -266,23 +288,24 @@ def test_second_hop_rule(cfg):
     staging, production, sandbox = cfg.account("staging"), cfg.account("production"), cfg.account("sandbox")
     role = {arn: Role(arn, p) for arn, p in ALL_ROLES}
     # the default account: never
-    assert not any(flow.needs_second_hop(cfg, staging, r) for r in role.values())
+    assert not any(target.second_hop(cfg, staging, r.account_id) for r in role.values())
     # another account without an entry URL of its own: for a role of any other account
-    assert flow.needs_second_hop(cfg, production, role[DEV]) and flow.needs_second_hop(cfg, production, role[OTHER_RO])
-    assert not flow.needs_second_hop(cfg, production, role[PROD_DEV])  # already in it
+    assert target.second_hop(cfg, production, role[DEV].account_id)
+    assert target.second_hop(cfg, production, role[OTHER_RO].account_id)
+    assert not target.second_hop(cfg, production, role[PROD_DEV].account_id)  # already in it
     # an account with its own entry URL: its sign-in gives its own roles; never
-    assert not any(flow.needs_second_hop(cfg, sandbox, r) for r in role.values())
+    assert not any(target.second_hop(cfg, sandbox, r.account_id) for r in role.values())
 
 
 @pytest.mark.parametrize("account_name, arn", list(product(["staging", "production", "sandbox"],
                                                           [arn for arn, _ in ALL_ROLES])))
-def test_credentials_are_for_the_account_the_profile_is_named_after(fake, cfg, account_name, arn):
+def test_credentials_are_for_the_account_the_profile_is_named_after(fake, cfg, account_name, arn, idp):
     account = cfg.account(account_name)
-    a = flow.get_assertion(cfg, account, answers("alice", "pw"))
+    a = flow.get_assertion(cfg, account, answers("alice", "pw"), provider=idp)
     role = role_of(a, arn)
     # Only production is another account than the default without an entry URL of its own.
     hop = account_name == "production" and role.account_id != PRODUCTION
-    assert flow.needs_second_hop(cfg, account, role) is hop
+    assert target.second_hop(cfg, account, role.account_id) is hop
     issued = flow.get_credentials(a, role, cfg, account)
 
     assert [c["action"] for c in fake.calls] == ["AssumeRoleWithSAML"] + (["AssumeRole"] if hop else [])
@@ -297,9 +320,9 @@ def test_credentials_are_for_the_account_the_profile_is_named_after(fake, cfg, a
     assert issued.role == role and issued.result.credentials.access_key_id.startswith("ASIA")
 
 
-def test_a_duration_over_the_roles_maximum_is_said_and_asked_again(fake, cfg):
-    FakeProvider.saml = assertion(ALL_ROLES, session_duration=28800)
-    a = flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"))
+def test_a_duration_over_the_roles_maximum_is_said_and_asked_again(fake, cfg, idp):
+    idp.saml = assertion(ALL_ROLES, session_duration=28800)
+    a = flow.get_assertion(cfg, cfg.account(None), answers("alice", "pw"), provider=idp)
     said = []
     issued = flow.get_credentials(a, role_of(a, DEV), cfg, cfg.account(None), say=said.append)
     assert said == ["The role allows less than 28800 s; asking for 3600 s instead."]
@@ -309,9 +332,9 @@ def test_a_duration_over_the_roles_maximum_is_said_and_asked_again(fake, cfg):
 
 # -- step 8 and the checks before sign-in -------------------------------------------------------------------
 
-def test_the_whole_flow_writes_the_profile(fake, cfg, home):
+def test_the_whole_flow_writes_the_profile(fake, cfg, home, idp):
     account = cfg.account("production")
-    a = flow.get_assertion(cfg, account, answers("alice", "pw"))
+    a = flow.get_assertion(cfg, account, answers("alice", "pw"), provider=idp)
     issued = flow.get_credentials(a, flow.pick_role(a, "staging/Admin", cfg, account, quiet()), cfg, account)
     assert issued.default_profile == "production-Admin"  # through the second hop
     written = flow.emit_profile(cfg, issued.default_profile, issued)
@@ -327,7 +350,7 @@ def test_the_whole_flow_writes_the_profile(fake, cfg, home):
     assert session["secret"] == keys.secret_access_key
 
 
-def test_checks_before_sign_in_refuse_what_would_fail_later(fake, cfg, home):
+def test_checks_before_sign_in_refuse_what_would_fail_later(fake, cfg, home, idp):
     flow.check_before_sign_in(cfg, "production-Admin", "staging/Admin")  # all fine: no error, nothing written
     assert not (home / ".aws").exists()
     with pytest.raises(RoleChoiceError):
@@ -338,4 +361,4 @@ def test_checks_before_sign_in_refuse_what_would_fail_later(fake, cfg, home):
     with pytest.raises(CredentialsFileError):
         flow.check_before_sign_in(cfg, "dev", None)
     assert credentials.read_text() == "[dev]\naws_access_key_id = A\nthis line is no key\n"
-    assert FakeProvider.requests == [] and fake.calls == []
+    assert idp.requests == [] and fake.calls == []

@@ -64,10 +64,27 @@ def test_config_takes_provider_names_from_the_registry():
     assert not hasattr(config, "PROVIDERS")  # no second list to keep in step
 
 
+def imported_by(*args: str) -> set:
+    """The modules a new Python process imports for `python -X importtime ARGS`."""
+    done = subprocess.run([sys.executable, "-X", "importtime", *args], capture_output=True, text=True, check=True)
+    return {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+
+
+HEAVY = {"argparse", "boto3", "botocore", "playwright", "questionary", "prompt_toolkit", "typing", "dataclasses",
+         "publicsuffixlist", "filelock", "asyncio", "urllib.request", "http.cookiejar", "defusedxml", "aws_sts.cli",
+         "aws_sts.config"}
+
+
 def test_version_imports_nothing_heavy():
-    code = ("import sys; from aws_sts import cli; cli.main(['--version']); "
-            "print(sorted(m for m in ('argparse', 'boto3', 'botocore', 'playwright', 'questionary', 'typing',"
-            " 'publicsuffixlist')"
-            " if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "[]"
+    modules = imported_by("-m", "aws_sts", "--version")
+    assert "aws_sts" in modules and not modules & HEAVY
+
+
+def test_the_fast_paths_import_nothing_heavy():
+    """The still-valid skip and a cache hit run the CLI's parser, the config and aws_sts.fastpath: standard
+    library and light modules only (benchmarks/bench.py measures them)."""
+    modules = imported_by("-c", "import aws_sts.cli")
+    assert {"aws_sts.fastpath", "aws_sts.cache", "aws_sts.still_valid"} <= modules
+    assert not modules & (HEAVY - {"argparse", "aws_sts.cli", "aws_sts.config"})
+    assert not {m for m in modules if m.startswith(("aws_sts.providers.", "aws_sts.commands."))} - {
+        "aws_sts.providers.origin"}

@@ -10,20 +10,17 @@ and otherwise ends the run with the failure artifacts.
 
 from __future__ import annotations
 
-from aws_sts.providers import Login, LoginRequest
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Optional
+from aws_sts.providers import Login, LoginRequest, Provider
 
 
-class GenericProvider:
+class GenericProvider(Provider):
     name = "the identity provider"
     config_keys: frozenset = frozenset({"logoutUrl"})
     no_logout_hint = "set logoutUrl in config.json to end it there"
 
-    def __init__(self, settings: Optional[dict] = None):
-        self.logout_url = (settings or {}).get("logoutUrl")
+    def __init__(self, settings: dict | None = None):
+        super().__init__(settings)
+        self.logout_url = self.settings.get("logoutUrl")
 
     def login(self, request: LoginRequest) -> Login:
         from aws_sts.providers.engine import sign_in
@@ -33,7 +30,7 @@ class GenericProvider:
                        unknown_selector=pages.UNKNOWN_SELECTOR, describe_unknown=pages.describe_unknown,
                        classify_js=pages.CLASSIFY_JS)
 
-    def logout(self, entry_url: str, cookies: list, timeout: float) -> Optional[bool]:
+    def logout(self, entry_url: str, cookies: list, timeout: float) -> bool | None:
         """Open logoutUrl with the session's cookies (None without one: there is no standard way to end an
         IdP's session from outside). Redirects are not followed: the IdP's answer is enough, and a redirect
         to another host must not get the cookies. A logoutUrl none of the session's cookies would be sent to

@@ -1,6 +1,6 @@
 """Plain sign-in pages, recognised by what they show rather than by one IdP's markup.
 
-CLASSIFY_JS runs before every look at the page (engine.Flow's classify_js). It groups the visible fields a
+CLASSIFY_JS runs before every look at the page (engine.SignIn's classify_js). It groups the visible fields a
 person could type into by their form, and tags the one field that names what a form asks for:
 
   login       a password field, and one username or email field beside it (the form has nothing else to type)
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from aws_sts.errors import AuthenticationError
 from aws_sts.providers.codes import code_rejected, next_code
-from aws_sts.providers.engine import Flow, State
+from aws_sts.providers.engine import SignIn, State
 
 CLASSIFY_JS = r"""() => {
   const USER = /user|login|e-?mail|ident|account|upn|principal/i;
@@ -149,89 +149,89 @@ DESCRIBE_JS = r"""() => {
 MAX_QUOTED = 300
 
 
-def error_text(flow: Flow) -> str:
-    text = flow.page.evaluate(ERROR_TEXT_JS)
+def error_text(signin: SignIn) -> str:
+    text = signin.page.evaluate(ERROR_TEXT_JS)
     return text if len(text) <= MAX_QUOTED else text[:MAX_QUOTED - 1] + "…"
 
 
-def submit(flow: Flow, kind: str, field) -> None:
+def submit(signin: SignIn, kind: str, field) -> None:
     """Mark what the page shows now as seen (an error already there is not this submit's answer), then click
     the form's submit button, or press Enter in the field when the form has none."""
-    flow.memory.setdefault("sent", []).append(kind)
-    flow.page.evaluate(SEEN_JS)
-    button = flow.page.locator(f'[data-aws-sts-submit="{kind}"]')
+    signin.memory.setdefault("sent", []).append(kind)
+    signin.page.evaluate(SEEN_JS)
+    button = signin.page.locator(f'[data-aws-sts-submit="{kind}"]')
     if button.count():
         button.first.click()
     else:
         field.press("Enter")
 
 
-def sent(flow: Flow, *kinds: str) -> bool:
-    return any(kind in flow.memory.get("sent", []) for kind in kinds)
+def sent(signin: SignIn, *kinds: str) -> bool:
+    return any(kind in signin.memory.get("sent", []) for kind in kinds)
 
 
-def refused_sign_in(flow: Flow, what: str = "the username or password") -> AuthenticationError:
-    error = error_text(flow)
+def refused_sign_in(signin: SignIn, what: str = "the username or password") -> AuthenticationError:
+    error = error_text(signin)
     if error:
-        return AuthenticationError(f'{flow.idp_name} did not accept {what}: "{error}"\n'
+        return AuthenticationError(f'{signin.idp_name} did not accept {what}: "{error}"\n'
                                    "Check them (--username, AWS_STS_PASSWORD or the prompt) and run again.")
-    return AuthenticationError(f"{flow.idp_name} showed its sign-in form again without saying why: it did not "
+    return AuthenticationError(f"{signin.idp_name} showed its sign-in form again without saying why: it did not "
                                f"accept {what}.\nCheck them and run again; --debug shows the browser.")
 
 
-def sign_in(flow: Flow, password_field) -> None:
-    if sent(flow, "login", "password"):
-        raise refused_sign_in(flow)
-    user = flow.page.locator("[data-aws-sts-kind=username]").first
-    answers = flow.request.answers
+def sign_in(signin: SignIn, password_field) -> None:
+    if sent(signin, "login", "password"):
+        raise refused_sign_in(signin)
+    user = signin.page.locator("[data-aws-sts-kind=username]").first
+    answers = signin.request.answers
     # A username the page already holds (remembered by the IdP) is kept unless one was given.
     if answers.known_username is not None or not user.input_value():
-        flow.type(user, answers.username)
-    flow.type(password_field, answers.password)
-    submit(flow, "login", password_field)
+        signin.type(user, answers.username)
+    signin.type(password_field, answers.password)
+    submit(signin, "login", password_field)
 
 
-def password_only(flow: Flow, field) -> None:
-    if sent(flow, "login", "password"):
-        raise refused_sign_in(flow)
-    flow.type(field, flow.request.answers.password)
-    submit(flow, "password", field)
+def password_only(signin: SignIn, field) -> None:
+    if sent(signin, "login", "password"):
+        raise refused_sign_in(signin)
+    signin.type(field, signin.request.answers.password)
+    submit(signin, "password", field)
 
 
-def identifier(flow: Flow, field) -> None:
-    if sent(flow, "identifier", "login", "password"):  # back to the first page: what was typed was refused
-        raise refused_sign_in(flow, "the username" if not sent(flow, "login", "password") else
+def identifier(signin: SignIn, field) -> None:
+    if sent(signin, "identifier", "login", "password"):  # back to the first page: what was typed was refused
+        raise refused_sign_in(signin, "the username" if not sent(signin, "login", "password") else
                               "the username or password")
-    answers = flow.request.answers
+    answers = signin.request.answers
     if answers.known_username is not None or not field.input_value():
-        flow.type(field, answers.username)
-    submit(flow, "identifier", field)
+        signin.type(field, answers.username)
+    submit(signin, "identifier", field)
 
 
-def one_time_code(flow: Flow, field) -> None:
-    if sent(flow, "code"):
-        code_rejected(flow, error_text(flow) or "The code was not accepted.")
-    flow.type(field, next_code(flow))
-    submit(flow, "code", field)
+def one_time_code(signin: SignIn, field) -> None:
+    if sent(signin, "code"):
+        code_rejected(signin, error_text(signin) or "The code was not accepted.")
+    signin.type(field, next_code(signin))
+    submit(signin, "code", field)
 
 
-def error_in_place(flow: Flow, element) -> None:
+def error_in_place(signin: SignIn, element) -> None:
     """An error on the form just submitted (a page that re-renders in place): a code is asked again,
     anything else ends the run quoting the page."""
-    if flow.memory.get("sent", [""])[-1] == "code":
-        field = flow.page.locator("[data-aws-sts-kind=code]")
+    if signin.memory.get("sent", [""])[-1] == "code":
+        field = signin.page.locator("[data-aws-sts-kind=code]")
         if field.count():
-            code_rejected(flow, error_text(flow) or "The code was not accepted.")
-            flow.page.evaluate(SEEN_JS)
-            flow.type(field.first, next_code(flow))
-            submit(flow, "code", field.first)
+            code_rejected(signin, error_text(signin) or "The code was not accepted.")
+            signin.page.evaluate(SEEN_JS)
+            signin.type(field.first, next_code(signin))
+            submit(signin, "code", field.first)
             return
-    raise refused_sign_in(flow)
+    raise refused_sign_in(signin)
 
 
-def describe_unknown(flow: Flow, element) -> str:
+def describe_unknown(signin: SignIn, element) -> str:
     try:
-        shown = flow.page.evaluate(DESCRIBE_JS)
+        shown = signin.page.evaluate(DESCRIBE_JS)
     except Exception:  # the page went away while being described
         return "a page aws-sts does not know"
     text = f'a page titled "{shown["title"]}"' if shown.get("title") else "a page aws-sts does not know"

@@ -7,24 +7,21 @@ switch is needed: whichever page the org serves is recognised.
 
 from __future__ import annotations
 
-from aws_sts.providers import Login, LoginRequest
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Optional
+from aws_sts.providers import Login, LoginRequest, Provider
 
 SESSION_API = "/api/v1/sessions/me"  # Okta's "close the current session" (DELETE, with the session cookie)
 
 
-class OktaProvider:
+class OktaProvider(Provider):
     name = "Okta"
     # staySignedIn: answer Okta's "Stay signed in?" (and tick "Keep me signed in") with yes, so that Okta
     # skips the second factor on later sign-ins until the org's MFA lifetime ends. Default: no.
     config_keys: frozenset = frozenset({"staySignedIn"})
     switch_keys: frozenset = frozenset({"staySignedIn"})
 
-    def __init__(self, settings: Optional[dict] = None):
-        self.stay_signed_in = bool((settings or {}).get("staySignedIn", False))
+    def __init__(self, settings: dict | None = None):
+        super().__init__(settings)
+        self.stay_signed_in = bool(self.settings.get("staySignedIn", False))
 
     def login(self, request: LoginRequest) -> Login:
         from aws_sts.providers.engine import sign_in

@@ -12,7 +12,7 @@ import re
 
 from aws_sts.errors import AuthenticationError
 from aws_sts.providers.codes import code_rejected, next_code, password_rejected
-from aws_sts.providers.engine import Flow, State
+from aws_sts.providers.engine import SignIn, State
 from aws_sts.providers.okta.widget import (
     ERROR_BOX,
     enter,
@@ -39,23 +39,23 @@ SKIP_LINK = "a[data-se=skip-link]"
 PASSWORD_WARN_VIEW = f".password-expired:has({SKIP_LINK}), .custom-password-expired:has({SKIP_LINK})"
 
 
-def classic_sign_in(flow: Flow, form) -> None:
-    enter(flow, form.locator("#okta-signin-username"), flow.request.answers.username)
-    enter(flow, form.locator("#okta-signin-password"), flow.request.answers.password)
+def classic_sign_in(signin: SignIn, form) -> None:
+    enter(signin, form.locator("#okta-signin-username"), signin.request.answers.username)
+    enter(signin, form.locator("#okta-signin-password"), signin.request.answers.password)
     form.locator("#okta-signin-password").press("Enter")
 
 
-def classic_sign_in_error(flow: Flow, box) -> None:
+def classic_sign_in_error(signin: SignIn, box) -> None:
     """Okta refused the username or password: stop (no terminal, or the last try), else type them again."""
-    password_rejected(flow, error_text(box))
-    form = flow.page.locator(SIGN_IN_FORM).first
+    password_rejected(signin, error_text(box))
+    form = signin.page.locator(SIGN_IN_FORM).first
     password = form.locator("#okta-signin-password")
-    enter(flow, form.locator("#okta-signin-username"), flow.request.answers.username)
-    enter(flow, password, flow.request.answers.password)  # asks again: password_rejected forgot the refused one
+    enter(signin, form.locator("#okta-signin-username"), signin.request.answers.username)
+    enter(signin, password, signin.request.answers.password)  # asks again: password_rejected forgot the refused one
     resubmit(lambda: password.press("Enter"), box)
 
 
-def classic_password_warn(flow: Flow, view) -> None:
+def classic_password_warn(signin: SignIn, view) -> None:
     """"Your password will expire in N days": "Remind me later", never the change-password form."""
     title = " ".join(view.locator(".okta-form-title").first.inner_text().split())
     days = re.search(r"\b(\d+) days?\b", title)
@@ -64,19 +64,19 @@ def classic_password_warn(flow: Flow, view) -> None:
     else:
         when = "today" if "today" in title.lower() else "soon"
     view.locator(SKIP_LINK).first.click()
-    flow.say(f"Okta: your password expires {when} — skipped; change it soon")
+    signin.say(f"Okta: your password expires {when} — skipped; change it soon")
 
 
-def classic_totp(flow: Flow, form, error_box=None) -> None:
+def classic_totp(signin: SignIn, form, error_box=None) -> None:
     answer = form.locator("input[name=answer]")
-    enter(flow, answer, next_code(flow))
+    enter(signin, answer, next_code(signin))
     submit = lambda: answer.press("Enter")  # noqa: E731 - Enter submits the form, even while it slides in
     resubmit(submit, error_box) if error_box else submit()
 
 
-def classic_totp_error(flow: Flow, box) -> None:
-    code_rejected(flow, error_text(box))
-    classic_totp(flow, flow.page.locator("form.mfa-verify-totp").first, box)
+def classic_totp_error(signin: SignIn, box) -> None:
+    code_rejected(signin, error_text(box))
+    classic_totp(signin, signin.page.locator("form.mfa-verify-totp").first, box)
 
 
 def _sent_code(kind: str):
@@ -84,32 +84,32 @@ def _sent_code(kind: str):
     asked for, never made from AWS_STS_TOTP_SECRET (made=False); without a terminal and without --otp the
     run stops before Okta sends anything."""
 
-    def handle(flow: Flow, form) -> None:
+    def handle(signin: SignIn, form) -> None:
         code = None
-        if flow.request.otp or not flow.prompts.interactive:
-            code = next_code(flow, SENT_PROMPTS[kind], made=False)
+        if signin.request.otp or not signin.prompts.interactive:
+            code = next_code(signin, SENT_PROMPTS[kind], made=False)
         where = _sent_to(form, kind)
         form.evaluate(MARK_FIELD_JS)
         form.locator(SEND_BUTTONS[kind]).first.click()
-        flow.page.wait_for_function(SENT_JS, arg=form.element_handle())
+        signin.page.wait_for_function(SENT_JS, arg=form.element_handle())
         if form.locator(ERROR_BOX).count():
             raise AuthenticationError(f"Okta could not send the code {SENT_BY[kind]}: "
                                       f"{error_text(form.locator(ERROR_BOX).first)}")
-        flow.say(f"Okta sent a code {SENT_BY[kind]}" + (f" to {where}." if where else "."))
+        signin.say(f"Okta sent a code {SENT_BY[kind]}" + (f" to {where}." if where else "."))
         if code is None:
-            code = next_code(flow, SENT_PROMPTS[kind], made=False)
+            code = next_code(signin, SENT_PROMPTS[kind], made=False)
         answer = form.locator("input[name=answer]")
-        enter(flow, answer, code)
+        enter(signin, answer, code)
         answer.press("Enter")
 
     return handle
 
 
 def _sent_code_error(kind: str):
-    def handle(flow: Flow, box) -> None:
-        code_rejected(flow, error_text(box), made=False)
-        answer = flow.page.locator(SENT_CODE_FORMS[kind]).first.locator("input[name=answer]")
-        enter(flow, answer, next_code(flow, SENT_PROMPTS[kind], made=False))
+    def handle(signin: SignIn, box) -> None:
+        code_rejected(signin, error_text(box), made=False)
+        answer = signin.page.locator(SENT_CODE_FORMS[kind]).first.locator("input[name=answer]")
+        enter(signin, answer, next_code(signin, SENT_PROMPTS[kind], made=False))
         resubmit(lambda: answer.press("Enter"), box)
 
     return handle
@@ -123,44 +123,44 @@ def _sent_to(form, kind: str) -> str:
     return " ".join(where.inner_text().split()).strip("()")
 
 
-def classic_push(flow: Flow, form) -> None:
+def classic_push(signin: SignIn, form) -> None:
     form.locator("[type=submit]").first.click()
-    push_sent(flow)
+    push_sent(signin)
 
 
-def classic_push_error(flow: Flow, box) -> None:
+def classic_push_error(signin: SignIn, box) -> None:
     raise AuthenticationError(f"Okta Verify push was not approved: {error_text(box)}")
 
 
-def classic_push_and_code(flow: Flow, inline_form) -> None:
+def classic_push_and_code(signin: SignIn, inline_form) -> None:
     """Okta Verify with push and code enrolled: one view holding both forms."""
-    page = flow.page
+    page = signin.page
     push_form = page.locator("form.mfa-verify-push").first
-    flow.claim(push_form, "classic:push")  # handled here, whichever way we go
-    if flow.request.has_code:
-        code = next_code(flow)
-    elif flow.prompts.interactive:
-        code = next_code(flow, "Code from Okta Verify (press Enter to send a push instead):", allow_empty=True)
+    signin.claim(push_form, "classic:push")  # handled here, whichever way we go
+    if signin.request.has_code:
+        code = next_code(signin)
+    elif signin.prompts.interactive:
+        code = next_code(signin, "Code from Okta Verify (press Enter to send a push instead):", allow_empty=True)
     else:
         code = ""
     if not code:
-        classic_push(flow, push_form)
+        classic_push(signin, push_form)
         return
-    classic_inline_code(flow, inline_form, code)
+    classic_inline_code(signin, inline_form, code)
 
 
-def classic_inline_code(flow: Flow, inline_form, code: str, error_box=None) -> None:
+def classic_inline_code(signin: SignIn, inline_form, code: str, error_box=None) -> None:
     add = inline_form.locator("a[data-se=inline-totp-add]")
     if add.is_visible():
         add.click()
-    enter(flow, inline_form.locator("input[name=answer]"), code)
+    enter(signin, inline_form.locator("input[name=answer]"), code)
     verify = inline_form.locator("a[data-se=inline-totp-verify]")
     resubmit(verify.click, error_box) if error_box else verify.click()
 
 
-def classic_inline_code_error(flow: Flow, box) -> None:
-    code_rejected(flow, error_text(box))
-    classic_inline_code(flow, flow.page.locator("form.mfa-verify-totp-inline").first, next_code(flow), box)
+def classic_inline_code_error(signin: SignIn, box) -> None:
+    code_rejected(signin, error_text(box))
+    classic_inline_code(signin, signin.page.locator("form.mfa-verify-totp-inline").first, next_code(signin), box)
 
 
 def _error_in(form: str) -> str:

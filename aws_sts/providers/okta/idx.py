@@ -8,7 +8,7 @@ factor, ``messages`` what went wrong (pages.py turns an answer into a Page). The
 to type and click, with what both generations share: the field names (``identifier``,
 ``credentials.passcode``, ``rememberMe``) and a few ``data-se`` values (``save``, ``skip``, the KMSI buttons).
 
-How the two meet: TAG_JS (run before every look at the page, see engine.Flow) tags the widget's elements
+How the two meet: TAG_JS (run before every look at the page, see engine.SignIn) tags the widget's elements
 once the page has made IDX requests (the browser's resource timing lists them: nothing in the page is
 patched); an element the handler has not seen yet means the widget drew something new, and the handler
 then reads Okta's last answer (IdxAnswers, fed by Playwright's response events) and acts on it. Before
@@ -23,7 +23,7 @@ import aws_sts.providers.okta.pages as pages
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
 from aws_sts.providers.codes import code_rejected, next_code, password_rejected
-from aws_sts.providers.engine import ACTION_TIMEOUT_MS, Flow, State
+from aws_sts.providers.engine import ACTION_TIMEOUT_MS, SignIn, State
 from aws_sts.providers.okta.widget import enter, push_sent
 
 IDX_PATH = "/idp/idx/"
@@ -172,11 +172,11 @@ class IdxAnswers:
         return index, self._read[index]
 
 
-def prepare(flow: Flow) -> None:
+def prepare(signin: SignIn) -> None:
     """Before the first page: record Okta's answers."""
     answers = IdxAnswers()
-    flow.memory["idx_answers"] = answers
-    flow.page.on("response", answers.watch)
+    signin.memory["idx_answers"] = answers
+    signin.page.on("response", answers.watch)
 
 
 # -- the one state: the widget drew something ---------------------------------------------------------------
@@ -184,24 +184,24 @@ def prepare(flow: Flow) -> None:
 POLLED = (pages.PUSH_WAIT, pages.PROBING, pages.SUCCESS)  # answers that come again and again on one page
 
 
-def drawn(flow: Flow, element) -> None:
-    answers: IdxAnswers = flow.memory["idx_answers"]
+def drawn(signin: SignIn, element) -> None:
+    answers: IdxAnswers = signin.memory["idx_answers"]
     # Before acting, whatever the widget has drawn is seen: what it draws from now on is the next page. (The
     # element found may be gone already, the third generation re-renders freely: the page's count is used.)
-    count, drew = flow.page.evaluate(SEEN_JS)
-    index, answer = answers.latest(flow.page, int(count or 0))
-    if answer is None or index == flow.memory.get("idx_answered"):
+    count, drew = signin.page.evaluate(SEEN_JS)
+    index, answer = answers.latest(signin.page, int(count or 0))
+    if answer is None or index == signin.memory.get("idx_answered"):
         return  # more of a page already answered (a late button, a resend link)
     page = pages.read(answer)
     same = (page.kind, page.remediation, page.authenticator)
-    if not drew and same != flow.memory.get("idx_last"):
+    if not drew and same != signin.memory.get("idx_last"):
         return  # woken by the settle mark for a page the widget is still drawing: its drawing wakes us
-    flow.memory["idx_answered"], flow.memory["idx_last"] = index, same
-    if page.kind in POLLED and same == flow.memory.get("idx_polled") and not page.errors:
+    signin.memory["idx_answered"], signin.memory["idx_last"] = index, same
+    if page.kind in POLLED and same == signin.memory.get("idx_polled") and not page.errors:
         return  # one more poll of the page being waited on
-    flow.memory["idx_polled"] = same
-    flow.last_state = page.description
-    HANDLERS.get(page.kind, unknown)(flow, page)
+    signin.memory["idx_polled"] = same
+    signin.last_state = page.description
+    HANDLERS.get(page.kind, unknown)(signin, page)
 
 
 STATE = State("idx", NEW, drawn, "the Okta page")
@@ -212,11 +212,11 @@ CLASSIC_FORMS = "#okta-sign-in:not([data-aws-sts-idx-page]) form.o-form"
 
 # -- typing and submitting ----------------------------------------------------------------------------------
 
-def _field(flow: Flow, selector: str):
-    return flow.page.locator(f"#okta-sign-in {selector}").first
+def _field(signin: SignIn, selector: str):
+    return signin.page.locator(f"#okta-sign-in {selector}").first
 
 
-def _submit(flow: Flow, field=None, again: bool = False) -> None:
+def _submit(signin: SignIn, field=None, again: bool = False) -> None:
     """Enter in the last field (it submits at once, even while gen2's view slides in), else the submit button.
     After an error the second-generation widget drops a submit that follows the last one within ~200 ms:
     then press again until the widget posts to Okta."""
@@ -226,14 +226,14 @@ def _submit(flow: Flow, field=None, again: bool = False) -> None:
         if field is not None:
             field.press("Enter")
         else:
-            flow.page.locator(SUBMIT).first.click()
+            signin.page.locator(SUBMIT).first.click()
 
     if not again:
         press()
         return
     for _ in range(RESUBMIT_TRIES):
         try:
-            with flow.page.expect_request(lambda r: IDX_PATH in r.url and r.method == "POST",
+            with signin.page.expect_request(lambda r: IDX_PATH in r.url and r.method == "POST",
                                           timeout=RESUBMIT_WAIT_MS):
                 press()
             return
@@ -241,76 +241,76 @@ def _submit(flow: Flow, field=None, again: bool = False) -> None:
             continue
 
 
-def _click(flow: Flow, selector: str) -> None:
-    flow.page.locator(selector).first.click()
+def _click(signin: SignIn, selector: str) -> None:
+    signin.page.locator(selector).first.click()
 
 
-def _set_checkbox(flow: Flow, name: str, checked: bool) -> None:
+def _set_checkbox(signin: SignIn, name: str, checked: bool) -> None:
     """Both generations draw their own checkbox over the input; a click on the input itself toggles it."""
-    box = flow.page.locator(f"#okta-sign-in input[type=checkbox][name={name}]")
+    box = signin.page.locator(f"#okta-sign-in input[type=checkbox][name={name}]")
     if box.count() and box.first.is_checked() != checked:
         box.first.evaluate("(el) => el.click()")
 
 
 # -- sign-in: identifier and password on one page, or identifier first ----------------------------------------
 
-def identify(flow: Flow, page: pages.Page) -> None:
+def identify(signin: SignIn, page: pages.Page) -> None:
     if page.errors:
-        password_rejected(flow, page.error_text)
-    last = _field(flow, IDENTIFIER)
-    enter(flow, last, flow.request.answers.username)
+        password_rejected(signin, page.error_text)
+    last = _field(signin, IDENTIFIER)
+    enter(signin, last, signin.request.answers.username)
     if "credentials" in page.fields:
-        last = _field(flow, PASSCODE)
-        enter(flow, last, flow.request.answers.password)
-    _set_checkbox(flow, "rememberMe", bool(flow.memory.get("stay_signed_in")))
-    _submit(flow, last, again=bool(page.errors))
+        last = _field(signin, PASSCODE)
+        enter(signin, last, signin.request.answers.password)
+    _set_checkbox(signin, "rememberMe", bool(signin.memory.get("stay_signed_in")))
+    _submit(signin, last, again=bool(page.errors))
 
 
-def password(flow: Flow, page: pages.Page) -> None:
+def password(signin: SignIn, page: pages.Page) -> None:
     if page.errors:
-        password_rejected(flow, page.error_text)
-    field = _field(flow, PASSCODE)
-    enter(flow, field, flow.request.answers.password)
-    _submit(flow, field, again=bool(page.errors))
+        password_rejected(signin, page.error_text)
+    field = _field(signin, PASSCODE)
+    enter(signin, field, signin.request.answers.password)
+    _submit(signin, field, again=bool(page.errors))
 
 
 # -- "Verify it's you with a security method" ----------------------------------------------------------------
 
-def select(flow: Flow, page: pages.Page) -> None:
+def select(signin: SignIn, page: pages.Page) -> None:
     fitting = [o for o in page.options if o.kind in pages.ANSWERABLE]
     if not fitting:
         listed = "; ".join(o.label for o in page.options) or "nothing aws-sts knows"
-        raise flow.fail(f"Okta asks to verify with one of: {listed}. aws-sts can answer Google Authenticator, "
+        raise signin.fail(f"Okta asks to verify with one of: {listed}. aws-sts can answer Google Authenticator, "
                         "Okta Verify (code or push), email and SMS codes.", "unknown-page", hint=True)
-    option = _choose(flow, fitting)
+    option = _choose(signin, fitting)
     if len(fitting) > 1:
-        flow.say(f"Verifying with {option.label}.")
+        signin.say(f"Verifying with {option.label}.")
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:  # the rows may still be on their way in (the third generation draws the list in steps)
-        flow.page.wait_for_function(CHOOSE_JS, arg=option.data_se.split(), timeout=ACTION_TIMEOUT_MS)
+        signin.page.wait_for_function(CHOOSE_JS, arg=option.data_se.split(), timeout=ACTION_TIMEOUT_MS)
     except PlaywrightTimeout:
-        raise flow.fail(f"aws-sts could not find {option.label} in Okta's list of security methods.",
+        raise signin.fail(f"aws-sts could not find {option.label} in Okta's list of security methods.",
                         "unexpected-page", hint=True) from None
 
 
-def _choose(flow: Flow, options):
+def _choose(signin: SignIn, options):
     """A code when one was given (--otp, AWS_STS_TOTP_SECRET) or can be typed; else Okta Verify push; ask when
     several fit. AWS_STS_TOTP_SECRET makes authenticator-app codes only, never an email's or an SMS's."""
     apps = [o for o in options if o.kind in (pages.APP_CODE, pages.EITHER)]
     sent = [o for o in options if o.kind == pages.SENT_CODE]
     pushes = [o for o in options if o.kind in (pages.PUSH, pages.EITHER)]
-    if flow.request.otp:
+    if signin.request.otp:
         fitting = apps or sent or pushes
-    elif flow.request.answers.makes_codes:
+    elif signin.request.answers.makes_codes:
         fitting = apps or pushes or sent
-    elif flow.prompts.interactive:
+    elif signin.prompts.interactive:
         fitting = options
     else:
         fitting = pushes or apps or sent  # a code: its page then explains that --otp is needed
-    if len(fitting) == 1 or not flow.prompts.interactive:
+    if len(fitting) == 1 or not signin.prompts.interactive:
         return fitting[0]
-    index = flow.prompts.select("Okta asks for a second factor. Verify with:",
+    index = signin.prompts.select("Okta asks for a second factor. Verify with:",
                                 [Choice(o.label, i) for i, o in enumerate(fitting)],
                                 what="The choice of a second factor", how="pass --otp CODE to use a code")
     return fitting[index]
@@ -318,91 +318,91 @@ def _choose(flow: Flow, options):
 
 # -- codes: authenticator apps, email, SMS ----------------------------------------------------------------------
 
-def code(flow: Flow, page: pages.Page) -> None:
+def code(signin: SignIn, page: pages.Page) -> None:
     made = page.channel == pages.APP_CODE  # AWS_STS_TOTP_SECRET makes app codes, not an email's or an SMS's
     if page.errors:
-        code_rejected(flow, page.error_text, made=made)
+        code_rejected(signin, page.error_text, made=made)
     elif not made:
-        flow.say(f"Okta sent a code {page.sent_to}.")
-    value = next_code(flow, page.prompt, made=made)  # before the page is touched: no terminal, no code, no change
-    field = _field(flow, PASSCODE)
-    if not field.is_visible() and flow.page.evaluate(CODE_INSTEAD_JS):
+        signin.say(f"Okta sent a code {page.sent_to}.")
+    value = next_code(signin, page.prompt, made=made)  # before the page is touched: no terminal, no code, no change
+    field = _field(signin, PASSCODE)
+    if not field.is_visible() and signin.page.evaluate(CODE_INSTEAD_JS):
         field.wait_for(state="visible")  # the email page shows its link first, the code field "instead"
-    enter(flow, field, value)
-    _submit(flow, field, again=bool(page.errors))
+    enter(signin, field, value)
+    _submit(signin, field, again=bool(page.errors))
 
 
-def phone_method(flow: Flow, page: pages.Page) -> None:
+def phone_method(signin: SignIn, page: pages.Page) -> None:
     """"Verify with your phone": SMS, or a voice call when that is all there is; then the code page."""
     method = "sms" if "sms" in page.methods or not page.methods else page.methods[0]
-    choice = flow.page.locator(f'#okta-sign-in input[type=radio][value="{method}"]')
+    choice = signin.page.locator(f'#okta-sign-in input[type=radio][value="{method}"]')
     if choice.count():
         choice.first.evaluate("(el) => el.click()")
-    button = flow.page.locator(f'#okta-sign-in [data-se="{method}"], #okta-sign-in [data-se="{method}-button"]')
+    button = signin.page.locator(f'#okta-sign-in [data-se="{method}"], #okta-sign-in [data-se="{method}-button"]')
     if button.count():
         button.first.click()
     else:
-        _click(flow, SUBMIT)
+        _click(signin, SUBMIT)
 
 
 # -- Okta Verify push ---------------------------------------------------------------------------------------
 
-def push(flow: Flow, page: pages.Page) -> None:
+def push(signin: SignIn, page: pages.Page) -> None:
     if page.number is not None:
-        flow.say(f"Okta Verify asks for a number: tap {page.number} on your phone.")
-    push_sent(flow)  # Okta sent it when the push was chosen; the widget polls on its own
+        signin.say(f"Okta Verify asks for a number: tap {page.number} on your phone.")
+    push_sent(signin)  # Okta sent it when the push was chosen; the widget polls on its own
 
 
-def push_ended(flow: Flow, page: pages.Page) -> None:
+def push_ended(signin: SignIn, page: pages.Page) -> None:
     raise AuthenticationError(f"The Okta Verify push was not approved: {page.error_text}\n"
                               "Run again and approve the notification on your phone.")
 
 
 # -- pages between the factors and after them ----------------------------------------------------------------
 
-def skip(flow: Flow, page: pages.Page) -> None:
+def skip(signin: SignIn, page: pages.Page) -> None:
     """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
     change-password form whose field is named like the code field."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:  # looked for on every frame until there: the widget may still be drawing the page
-        flow.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
+        signin.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
     except PlaywrightTimeout:
-        raise flow.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
+        raise signin.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
                         "unexpected-page", hint=True) from None
-    flow.say(f"Okta: {page.skipped}")
+    signin.say(f"Okta: {page.skipped}")
 
 
-def keep_me_signed_in(flow: Flow, page: pages.Page) -> None:
-    _click(flow, STAY[bool(flow.memory.get("stay_signed_in"))])
+def keep_me_signed_in(signin: SignIn, page: pages.Page) -> None:
+    _click(signin, STAY[bool(signin.memory.get("stay_signed_in"))])
 
 
-def waiting(flow: Flow, page: pages.Page) -> None:
+def waiting(signin: SignIn, page: pages.Page) -> None:
     """Nothing to answer: Okta is done (the widget goes on to the app) or the widget probes on its own."""
 
 
-def blocked(flow: Flow, page: pages.Page) -> None:
+def blocked(signin: SignIn, page: pages.Page) -> None:
     """A page Okta will not let anyone skip (an expired password, an enrollment it requires): the user's own
     business, in a window where there is a display, else one line saying what Okta wants."""
-    if flow.can_hand_off():
-        flow.hand_off(f"a page that needs you: {page.blocked}")
+    if signin.can_hand_off():
+        signin.hand_off(f"a page that needs you: {page.blocked}")
         return
-    raise flow.fail(f"Okta: {page.blocked} Finish that in a browser at your Okta sign-in page, then run aws-sts "
+    raise signin.fail(f"Okta: {page.blocked} Finish that in a browser at your Okta sign-in page, then run aws-sts "
                     "again.", "blocked-page")
 
 
-def terminal(flow: Flow, page: pages.Page) -> None:
+def terminal(signin: SignIn, page: pages.Page) -> None:
     raise AuthenticationError(f"Okta: {page.error_text}\n{page.advice}")
 
 
-def unknown(flow: Flow, page: pages.Page) -> None:
+def unknown(signin: SignIn, page: pages.Page) -> None:
     try:
-        title, button = (" ".join(str(text or "").split()) for text in flow.page.evaluate(TITLE_JS))
+        title, button = (" ".join(str(text or "").split()) for text in signin.page.evaluate(TITLE_JS))
     except Exception:  # the page moved on: the remediation still names it
         title = button = ""
     named = f'a page titled "{title}"' if title else "a page aws-sts does not know"
     shows = f'button "{button}"; ' if button else ""
-    flow.unknown(f"{named} ({shows}Okta's {page.what})")
+    signin.unknown(f"{named} ({shows}Okta's {page.what})")
 
 
 HANDLERS = {

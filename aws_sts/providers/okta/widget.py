@@ -3,7 +3,7 @@ and naming a page aws-sts does not know. Both engines render their pages with th
 
 from __future__ import annotations
 
-from aws_sts.providers.engine import Flow
+from aws_sts.providers.engine import SignIn
 
 # The widget marks the error box's container, not the form:
 # .o-form-error-container.o-form-has-errors > ... > .okta-form-infobox-error
@@ -29,22 +29,22 @@ def resubmit(click, error_box, tries: int = 8) -> None:
             continue
 
 
-def push_sent(flow: Flow) -> None:
-    flow.say("Okta Verify push sent: approve it on your phone...")
+def push_sent(signin: SignIn) -> None:
+    signin.say("Okta Verify push sent: approve it on your phone...")
 
 
-def show_number(flow: Flow, element) -> None:
+def show_number(signin: SignIn, element) -> None:
     number = " ".join(element.inner_text().split())
-    flow.say(f"Okta Verify asks for a number: tap {number} on your phone.")
+    signin.say(f"Okta Verify asks for a number: tap {number} on your phone.")
 
 
-def enter(flow: Flow, field, value: str) -> None:
+def enter(signin: SignIn, field, value: str) -> None:
     """Type into a field without waiting for the widget's slide-in animation to settle (force skips
     Playwright's "stable" check, which costs ~0.25 s per view), where the origin rule allows."""
-    flow.type(field, value, force=True)
+    signin.type(field, value, force=True)
 
 
-def describe_unknown(flow: Flow, element) -> str:
+def describe_unknown(signin: SignIn, element) -> str:
     """Name what the unknown page asks for: its title, its main button, the error it shows (Classic and OIE)."""
     def text_of(selector: str) -> str:
         try:

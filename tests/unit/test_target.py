@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from aws_sts import config, roles
+from aws_sts import config, target
 from aws_sts.errors import NoTtyError, RoleChoiceError
 from aws_sts.prompts import Prompts
 from aws_sts.saml import Role
@@ -34,44 +34,44 @@ def cfg(tmp_path):
     ("Admin", ROLES[1]),
 ])
 def test_find_role_forms(cfg, wanted, expected):
-    assert roles.find_role(ROLES, wanted, cfg, cfg.account("staging")) == expected
+    assert target.find_role(ROLES, wanted, cfg, cfg.account("staging")) == expected
 
 
 def test_bare_name_prefers_chosen_account(cfg):
-    assert roles.find_role(ROLES, "Developer", cfg, cfg.account("staging")) == ROLES[0]
-    assert roles.find_role(ROLES, "Developer", cfg, cfg.account("production")) == ROLES[2]
+    assert target.find_role(ROLES, "Developer", cfg, cfg.account("staging")) == ROLES[0]
+    assert target.find_role(ROLES, "Developer", cfg, cfg.account("production")) == ROLES[2]
 
 
 def test_ambiguous_lists_choices(cfg):
     other = config.Account("other", OTHER, "https://x", False)
     with pytest.raises(RoleChoiceError) as info:
-        roles.find_role(ROLES, "Developer", cfg, other)
+        target.find_role(ROLES, "Developer", cfg, other)
     assert "staging/Developer" in str(info.value) and "production/Developer" in str(info.value)
 
 
 def test_not_found_lists_choices(cfg):
     with pytest.raises(RoleChoiceError) as info:
-        roles.find_role(ROLES, "Nope", cfg, cfg.account("staging"))
+        target.find_role(ROLES, "Nope", cfg, cfg.account("staging"))
     assert f"{OTHER}/ReadOnly" in str(info.value) and "staging/Admin" in str(info.value)
     with pytest.raises(RoleChoiceError, match="neither an account"):
-        roles.find_role(ROLES, "qa/Developer", cfg, cfg.account("staging"))
+        target.find_role(ROLES, "qa/Developer", cfg, cfg.account("staging"))
 
 
 def test_single_role_needs_no_prompt(cfg):
     prompts = Prompts(interactive=False)
-    assert roles.choose_role(ROLES[:1], None, cfg, cfg.account("staging"), prompts) == ROLES[0]
+    assert target.choose_role(ROLES[:1], None, cfg, cfg.account("staging"), prompts) == ROLES[0]
     # only one role in the chosen account: no prompt either
-    assert roles.choose_role(ROLES, None, cfg, cfg.account("production"), prompts) == ROLES[2]
+    assert target.choose_role(ROLES, None, cfg, cfg.account("production"), prompts) == ROLES[2]
 
 
 def test_several_roles_without_tty_is_an_error_naming_role_flag(cfg):
     with pytest.raises(NoTtyError, match="--role"):
-        roles.choose_role(ROLES, None, cfg, cfg.account("staging"), Prompts(interactive=False))
+        target.choose_role(ROLES, None, cfg, cfg.account("staging"), Prompts(interactive=False))
 
 
 def test_picker_titles_show_account_names_and_ids(cfg):
-    assert roles.picker_title(ROLES[2], cfg) == f"production ({PROD})  Developer"
-    assert roles.picker_title(ROLES[3], cfg) == f"{OTHER}  ReadOnly"
+    assert target.picker_title(ROLES[2], cfg) == f"production ({PROD})  Developer"
+    assert target.picker_title(ROLES[3], cfg) == f"{OTHER}  ReadOnly"
 
 
 class RecordingPrompts(Prompts):
@@ -89,7 +89,7 @@ class RecordingPrompts(Prompts):
 def test_picker_offers_every_role_the_chosen_accounts_first(cfg):
     shuffled = [ROLES[3], ROLES[2], ROLES[0], ROLES[1]]
     prompts = RecordingPrompts()
-    chosen = roles.choose_role(shuffled, None, cfg, cfg.account("staging"), prompts)
+    chosen = target.choose_role(shuffled, None, cfg, cfg.account("staging"), prompts)
     assert prompts.offered[:2] == [ROLES[0], ROLES[1]]  # staging's own, in the assertion's order
     assert prompts.offered[2:] == [ROLES[3], ROLES[2]]  # then every other account's, none hidden
     assert chosen == ROLES[2]
@@ -97,7 +97,7 @@ def test_picker_offers_every_role_the_chosen_accounts_first(cfg):
 
 def test_no_tty_error_lists_every_role(cfg):
     with pytest.raises(NoTtyError) as info:
-        roles.choose_role(ROLES, None, cfg, cfg.account("staging"), Prompts(interactive=False))
+        target.choose_role(ROLES, None, cfg, cfg.account("staging"), Prompts(interactive=False))
     assert f"{OTHER}/ReadOnly" in str(info.value) and "production/Developer" in str(info.value)
 
 
@@ -105,10 +105,10 @@ def test_no_tty_error_lists_every_role(cfg):
                                     "arn:nonsense"])
 def test_role_that_can_never_match_is_refused_before_sign_in(cfg, wanted):
     with pytest.raises(RoleChoiceError):
-        roles.check_wanted(wanted, cfg)
+        target.wanted(wanted, cfg)
 
 
 @pytest.mark.parametrize("wanted", ["Developer", "staging/Admin", f"{OTHER}/ReadOnly",
                                     f"arn:aws:iam::{PROD}:role/x/Dev"])
 def test_role_that_may_match_passes_the_check(cfg, wanted):
-    roles.check_wanted(wanted, cfg)
+    target.wanted(wanted, cfg)
