@@ -1,7 +1,7 @@
 # aws-sts base image.
 #
 # An organisation builds its own image FROM this one, in a folder holding its config.json and
-# a one-line Dockerfile (see README, "Organisation set-up"):
+# a one-line Dockerfile (see docs/organisation.md):
 #     FROM registry.example.com/aws-sts:<version>
 # The ONBUILD COPY below then bakes /etc/aws-sts/config.json into the organisation's image.
 # With podman, build this base with `podman build --format docker`: OCI images drop ONBUILD.

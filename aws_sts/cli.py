@@ -124,6 +124,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             _print_traceback(argv)
         print(f"aws-sts: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ModuleNotFoundError as exc:  # a checkout run without its environment, or a broken installation
+        if debug or not exc.name or exc.name.split(".")[0] == "aws_sts":
+            raise
+        print(f"aws-sts: the Python package '{exc.name.split('.')[0]}' is missing: install aws-sts "
+              "(pipx install . or make setup)", file=sys.stderr)
+        return 2
     except Exception as exc:  # a bug: one line (the traceback with --debug)
         if debug:
             _print_traceback(argv)
