@@ -10,6 +10,8 @@ import glob
 import os
 import re
 import shutil
+import subprocess
+import sys
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -203,8 +205,6 @@ def open_browser(browser_path: Optional[str], debug: bool,
 def _quiet_stderr(quiet: bool) -> Iterator[None]:
     """Start the driver with its stderr on /dev/null (it inherits ours): a loader error or a Node warning
     would otherwise add lines of its own to our one-line message. --debug keeps them."""
-    import sys
-
     if not quiet:
         yield
         return
@@ -224,8 +224,6 @@ def driver_failure(exc: BaseException) -> str:
     """Why Playwright's driver could not start. Its own error only says that the connection closed; the
     real cause (typically a shared library its bundled Node.js needs, e.g. libatomic.so.1 on a bare
     Debian) shows when that Node.js is started on its own."""
-    import subprocess
-
     detail = ""
     try:
         from playwright._impl._driver import compute_driver_executable

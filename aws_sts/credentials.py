@@ -80,11 +80,15 @@ def write_profiles(path, profiles: list, *, region: str | None, output: str | No
         store.make_folders(real.parent)
         lock = _lock_path(real)
         with FileLock(str(lock), timeout=LOCK_TIMEOUT, mode=0o600):
-            _remove_leftovers(real)
-            text = _decode(_read(real, shown) or b"", shown)
-            for profile, values in edits:
-                text = _new_text(text, profile, values, shown)
-            _atomic_write(real, text.encode("utf-8"))
+            folder_fd = os.open(real.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                store.remove_temps(folder_fd, real.name)  # under the lock: any temp file is a killed writer's
+                text = _decode(_read(real, shown) or b"", shown)
+                for profile, values in edits:
+                    text = _new_text(text, profile, values, shown)
+                store.write_in(folder_fd, real.name, text.encode("utf-8"))
+            finally:
+                os.close(folder_fd)
     except Timeout:
         raise CredentialsFileError(f"{shown} is locked by another process ({lock}); "
                                    "try again in a moment.") from None
@@ -210,18 +214,6 @@ def _lock_name(real: pathlib.Path) -> pathlib.Path:
     return store.root() / "locks" / (hashlib.sha256(os.fsencode(real)).hexdigest() + ".lock")
 
 
-def _remove_leftovers(real: pathlib.Path) -> None:
-    """Remove temp files of writers killed before their rename. Called under the lock: a live writer
-    holds it while its temp file exists, so any temp file found now is a leftover."""
-    leftover = re.compile(re.escape(f".{real.name}.") + r"[a-z0-9_]{8}\.tmp")  # _atomic_write's names
-    for entry in os.scandir(real.parent):
-        if leftover.fullmatch(entry.name) and entry.is_file(follow_symlinks=False):
-            try:
-                os.unlink(entry.path)
-            except FileNotFoundError:
-                pass
-
-
 def _profile_values(creds: TemporaryCredentials, *, region, output) -> list[tuple[str, str]]:
     if creds.expiration.tzinfo is None:
         raise ValueError("TemporaryCredentials.expiration must be timezone-aware")
@@ -265,33 +257,3 @@ def _new_text(text: str, profile: str, values: list[tuple[str, str]], shown: str
     except inifile.UnsafeEdit:
         raise CredentialsFileError(f"{shown}: writing [{profile}] would change how botocore reads the rest of "
                                    "the file. The file was not changed; edit or move it, then run again.") from None
-
-
-def _atomic_write(real: pathlib.Path, data: bytes) -> None:
-    # Temp file in the same directory so os.replace is an atomic rename on one filesystem;
-    # mkstemp creates it 0600, so the secret is never readable by others, not even briefly.
-    import tempfile  # here, not at the top: start-up time
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=real.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())  # data on disk before the rename makes it visible
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, real)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    # Make the rename itself durable. Some filesystems cannot fsync a directory: the file is
-    # already in place then, so that is not worth failing for.
-    try:
-        dir_fd = os.open(real.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass

@@ -10,6 +10,8 @@ so tests and other front ends answer without a terminal. It does not print resul
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from collections import namedtuple
 
 from aws_sts.errors import NoTtyError, PromptTimeoutError
@@ -104,8 +106,6 @@ def _ask(question, time_limit: Optional[float] = None):
     that does not exit can never keep the process alive. So does the end of the time limit, which then
     raises PromptTimeoutError."""
     import asyncio
-    import threading
-    import time
 
     try:
         asyncio.get_running_loop()

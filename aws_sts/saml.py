@@ -15,6 +15,10 @@ import base64
 import binascii
 from dataclasses import dataclass
 from typing import Optional
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import ElementTree
+from defusedxml.common import DefusedXmlException
 
 from aws_sts.arns import PROVIDER_ARN, ROLE_ARN
 from aws_sts.errors import SamlError
@@ -102,11 +106,6 @@ def _decode(b64: str) -> bytes:
 
 
 def _parse_xml(xml: bytes):
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import ElementTree
-    from defusedxml.common import DefusedXmlException
-
     try:
         return ElementTree.fromstring(xml, forbid_dtd=True)
     # LookupError: an unknown encoding in the XML declaration; UnicodeError: bytes that do not match it.

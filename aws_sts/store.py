@@ -23,7 +23,7 @@ from aws_sts.strict_modes import FILE_MODE, FOLDER_MODE, StoreError, UnsafeError
 STALE_TEMP_SECONDS = 3600  # a temp file this old belongs to a writer that was killed before its rename
 _CLOEXEC = strict_modes.CLOEXEC
 _READ_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | _CLOEXEC
-_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # as mkstemp names them (and _remove_stale_temps finds them)
+_TEMP_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_"  # as mkstemp names them (and remove_temps finds them)
 
 
 def root() -> pathlib.Path:
@@ -77,13 +77,16 @@ def write_private(path, data: bytes) -> None:
     if dir_fd is None:
         raise FileNotFoundError(errno.ENOENT, "no such folder", str(path.parent))
     try:
-        _write_in(dir_fd, path.name, data)
-        _remove_stale_temps(dir_fd, path.name)
+        write_in(dir_fd, path.name, data)
+        remove_temps(dir_fd, path.name, older_than=STALE_TEMP_SECONDS)
     finally:
         os.close(dir_fd)
 
 
-def _write_in(dir_fd: int, name: str, data: bytes) -> None:
+def write_in(dir_fd: int, name: str, data: bytes) -> None:
+    """Replace `name` in the open folder `dir_fd` with `data`, mode 0600, atomically (temp file, fsync,
+    rename, fsync of the folder): readers see the old file or the new one, and no temp file stays behind
+    whatever goes wrong. Also the credentials file's writer (aws_sts.credentials), in its own folder."""
     fd, tmp = _create_temp(dir_fd, name)
     try:
         os.fchmod(fd, FILE_MODE)  # created 0600 but through the umask; exactly 0600 before any byte
@@ -120,16 +123,17 @@ def _create_temp(dir_fd: int, name: str) -> tuple:
     raise FileExistsError(errno.EEXIST, "no unused temporary file name", name)
 
 
-def _remove_stale_temps(dir_fd: int, name: str) -> None:
-    """Temp files of writers killed (SIGKILL, power loss) before their rename hold secrets nobody reads:
-    remove those old enough that no live writer can still own them. Best effort."""
+def remove_temps(dir_fd: int, name: str, older_than: float = 0) -> None:
+    """Temp files of writers of `name` killed (SIGKILL, power loss) before their rename hold secrets nobody
+    reads: remove those older than `older_than` seconds (0: all, for a caller that holds the file's lock, so
+    that no live writer can own one). Best effort."""
     leftover = re.compile(re.escape(f".{name}.") + r"[a-z0-9_]{8}\.tmp")  # _create_temp's names
-    cutoff = time.time() - STALE_TEMP_SECONDS
+    cutoff = time.time() - older_than
     try:
         for entry in os.listdir(dir_fd):
             if leftover.fullmatch(entry):
                 info = os.stat(entry, dir_fd=dir_fd, follow_symlinks=False)
-                if stat.S_ISREG(info.st_mode) and info.st_mtime < cutoff:
+                if stat.S_ISREG(info.st_mode) and (not older_than or info.st_mtime < cutoff):
                     os.unlink(entry, dir_fd=dir_fd)
     except OSError:
         pass

@@ -20,7 +20,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable, Optional
+from urllib.parse import urlsplit
 
 from aws_sts.credentials import TemporaryCredentials
 from aws_sts.errors import StsError
@@ -145,8 +147,6 @@ def _client_or_error(region, credentials, timeout):
 
 def _endpoint(client) -> str:
     """The endpoint's URL for messages, without any user:password@ part."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(client.meta.endpoint_url)
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path.rstrip('/')}"
 
@@ -225,8 +225,6 @@ def granted(answer: dict, expiration: datetime, arrived: datetime) -> timedelta:
     """The lifetime STS granted: Expiration minus STS's own time (the answer's Date header), so that a clock
     hours off here does not shorten or stretch it; without a usable Date, Expiration minus the time the answer
     arrived (this clock taken as right at issue time). Never more than STS's longest session."""
-    from email.utils import parsedate_to_datetime
-
     lifetime = None
     try:
         sent = parsedate_to_datetime(answer["ResponseMetadata"]["HTTPHeaders"]["date"])

@@ -12,9 +12,12 @@ for, and its class imports the browser machinery only in login().
 from __future__ import annotations
 
 import abc
+import binascii
 import importlib
+import time
 from collections.abc import Callable
 
+from aws_sts.errors import UsageError
 from aws_sts.prompts import Prompts
 
 # Config name -> "module:class". The only list of providers.
@@ -76,8 +79,6 @@ class Answers:
     def made_code(self) -> str:
         """A code from the TOTP secret; after the first, waits for the next time step (at most 30 s) so that
         the code is a new one. Call only when can_make_code()."""
-        import time
-
         step = self._totp.interval
         if self._last_step is not None:
             time.sleep(max(0.0, (self._last_step + 1) * step - time.time()))
@@ -94,11 +95,8 @@ class Answers:
 
 def _totp(secret: str):
     """pyotp's TOTP for a base32 secret (spaces and case as authenticator apps show them are fine)."""
-    import binascii
-
     import pyotp
 
-    from aws_sts.errors import UsageError
 
     cleaned = "".join(secret.split()).upper()
     try:

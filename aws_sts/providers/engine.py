@@ -14,14 +14,19 @@ re-renders its error box on every failure) is seen as a new state.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from aws_sts import artifacts
-from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession
-from aws_sts.errors import AuthenticationError, PageError
+from aws_sts.browser import CAPTURED_SELECTOR, BrowserSession, has_display, open_browser
+from aws_sts.errors import AuthenticationError, BrowserError, PageError
 from aws_sts.providers import Login, LoginRequest
+from aws_sts.providers.origin import allowed_origins, origin_of, refusal
 from aws_sts.redact import first_line
 
 UNKNOWN = "unknown"
@@ -113,8 +118,6 @@ def sign_in(request: LoginRequest, states: Sequence[State], *, memory: Optional[
 
     memory: what the provider's handlers start with (its settings); prepare(signin): the provider's work
     before the first page opens (e.g. listening to the IdP's answers)."""
-    from aws_sts.browser import open_browser
-
     with open_browser(request.browser_path, request.debug, request.cookies) as session:
         signin = SignIn(session, request, states, **options)
         signin.memory.update(memory or {})
@@ -146,7 +149,6 @@ class SignIn:
         self.last_state = "opening the sign-in page"
         self._secrets: list = []
         self.deadline = time.monotonic() + request.timeout
-        from aws_sts.providers.origin import allowed_origins
 
         self.allowed_origins = allowed_origins(request.entry_url, request.sign_in_origins)
         # A handler's click or fill waits at most this long for its element (Playwright's default is 30 s).
@@ -168,8 +170,6 @@ class SignIn:
         SecretRefused otherwise, before anything is typed or asked: value may be a function giving it, e.g.
         Answers.password, called only once the field passed). force: skip Playwright's wait for the field to
         stop moving (the Okta widget's slide-in costs ~0.25 s per view; the value is set the same way)."""
-        from aws_sts.providers.origin import origin_of, refusal
-
         frame_url, action = field.evaluate(FIELD_PLACE_JS)
         why = refusal(self.allowed_origins, self.page.url, frame_url, action)
         if why:
@@ -207,8 +207,6 @@ class SignIn:
     def act(self, state: State, element) -> None:
         """Let the state's handler act. A field or button that is not where the handler expects it (the
         IdP changed its page) ends the run with the failure artifacts, not with Playwright's own error."""
-        from playwright.sync_api import Error as PlaywrightError
-
         try:
             state.handle(self, element)
         except SecretRefused as refused:
@@ -236,10 +234,6 @@ class SignIn:
 
     def can_hand_off(self) -> bool:
         """A display someone looks at: not the container's virtual one for --debug (docker/entrypoint.sh)."""
-        import os
-
-        from aws_sts.browser import has_display
-
         if self.handed_off or os.environ.get("AWS_STS_VIRTUAL_DISPLAY"):
             return False
         return not self.session.headless or has_display()
@@ -247,10 +241,6 @@ class SignIn:
     def hand_off(self, what: str) -> None:
         """Let the user finish signing in in a window, and wait (a full timeout again) for the POST to AWS.
         A headless browser cannot be shown: a headed one opens with its cookies at the page it reached."""
-        from playwright.sync_api import Error as PlaywrightError
-
-        from aws_sts.errors import BrowserError
-
         self.handed_off = True
         if self.session.headless:
             url = self.session.capture.document_url or self.page.url
@@ -272,8 +262,6 @@ class SignIn:
         self.wait_for_state([State("captured", CAPTURED_SELECTOR, lambda signin, el: None)])
 
     def open(self, url: str) -> None:
-        from playwright.sync_api import Error as PlaywrightError
-
         try:
             response = self.page.goto(url, wait_until="commit", timeout=self.remaining_ms())
             self.request.page_requested()
@@ -291,9 +279,6 @@ class SignIn:
         return max(1.0, (self.deadline - time.monotonic()) * 1000)
 
     def wait_for_state(self, states: Sequence[State]):
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
         by_name = {s.name: s for s in states}
         arg = [[s.name, s.selector] for s in states], self.unknown_selector, UNKNOWN_AFTER_MS
         slice_ms = POLL_SLICE_MS

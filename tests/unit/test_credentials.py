@@ -267,7 +267,7 @@ def test_failed_write_leaves_original_and_no_temp_file(tmp_path, monkeypatch, wh
     original = "[default]\nx = 1\n"
     path.write_text(original)
 
-    def full(*args):
+    def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     monkeypatch.setattr(credentials.os, where, full)
@@ -287,9 +287,9 @@ def test_permission_denied(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    import tempfile  # credentials imports it where it writes (start-up time), so patch the module itself
+    from aws_sts import store  # its atomic write makes the temp file
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(store, "_create_temp", refuse)
     with pytest.raises(CredentialsFileError, match="Could not write"):
         write(path)
     assert path.read_text() == "[a]\n"
@@ -450,7 +450,7 @@ def test_home_not_usable_puts_the_lock_beside_the_file(tmp_path, monkeypatch, ho
 
 def _killed_writer(path):
     # A real writer, killed between writing its temp file and renaming it.
-    credentials.os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
+    credentials.os.replace = lambda *args, **kwargs: os.kill(os.getpid(), signal.SIGKILL)
     write_profile(path, "child", TemporaryCredentials("ASIACHILD", "child-secret", "t", EXPIRES),
                   region=None, output=None)
 

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 import aws_sts.providers.okta.pages as pages
 from aws_sts.errors import AuthenticationError
 from aws_sts.prompts import Choice
@@ -149,8 +151,6 @@ class IdxAnswers:
         """(index, JSON) of the last answer, once at least `count` have arrived (the page drew from the
         count-th: the browser listed it, so its response event is on its way if not here yet). The JSON is
         None when the page navigated away before the answer could be read."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
         while len(self.responses) < count:
             try:
                 page.wait_for_event("response", predicate=lambda r: IDX_PATH in r.url, timeout=ANSWER_WAIT_MS)
@@ -220,8 +220,6 @@ def _submit(signin: SignIn, field=None, again: bool = False) -> None:
     """Enter in the last field (it submits at once, even while gen2's view slides in), else the submit button.
     After an error the second-generation widget drops a submit that follows the last one within ~200 ms:
     then press again until the widget posts to Okta."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     def press():
         if field is not None:
             field.press("Enter")
@@ -285,7 +283,6 @@ def select(signin: SignIn, page: pages.Page) -> None:
     option = _choose(signin, fitting)
     if len(fitting) > 1:
         signin.say(f"Verifying with {option.label}.")
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:  # the rows may still be on their way in (the third generation draws the list in steps)
         signin.page.wait_for_function(CHOOSE_JS, arg=option.data_se.split(), timeout=ACTION_TIMEOUT_MS)
@@ -363,8 +360,6 @@ def push_ended(signin: SignIn, page: pages.Page) -> None:
 def skip(signin: SignIn, page: pages.Page) -> None:
     """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
     change-password form whose field is named like the code field."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     try:  # looked for on every frame until there: the widget may still be drawing the page
         signin.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
     except PlaywrightTimeout:

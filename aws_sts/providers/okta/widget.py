@@ -3,6 +3,8 @@ and naming a page aws-sts does not know. Both engines render their pages with th
 
 from __future__ import annotations
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from aws_sts.providers.engine import SignIn
 
 # The widget marks the error box's container, not the form:
@@ -18,8 +20,6 @@ def error_text(element) -> str:
 def resubmit(click, error_box, tries: int = 8) -> None:
     """Submit again after an error. The widget ignores a submit that comes within ~200 ms of the previous
     one, so instead of sleeping, click until the old error box goes away (the widget clears it on submit)."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
     for _ in range(tries):
         click()
         try:
