@@ -14,6 +14,8 @@ import configparser
 import io
 import re
 
+from aws_sts.shown import name_in_file
+
 DEFAULT_SECTION = "DEFAULT"  # configparser's shared section: its keys show in every profile
 _SECTION = configparser.RawConfigParser.SECTCRE  # "[" + anything + the line's last "]"; the rest is ignored
 _OPTION = configparser.RawConfigParser.OPTCRE  # key up to the first "=" or ":"
@@ -71,11 +73,6 @@ def _indent(text: str) -> str:
     return text[:_NONSPACE.search(text).start()]
 
 
-def _shown(name: str) -> str:
-    # Names go into messages; a long one may be a secret pasted on the wrong line.
-    return name if len(name) <= 40 and name.isprintable() else "..."
-
-
 def parse(lines: list[str]) -> dict[str, Section]:
     """Map the sections and keys configparser would read (DEFAULT left out), or raise IniError."""
     sections: dict[str, Section] = {}
@@ -98,7 +95,7 @@ def parse(lines: list[str]) -> dict[str, Section]:
         if header:
             name, key = header.group("header"), None
             if name in sections:
-                raise IniError(number, f"[{_shown(name)}] appears a second time "
+                raise IniError(number, f"[{name_in_file(name)}] appears a second time "
                                        f"(first on line {sections[name].header + 1})")
             section = Section(index, index + 1)
             if name != DEFAULT_SECTION:  # DEFAULT may appear several times; it is not a profile
@@ -115,7 +112,7 @@ def parse(lines: list[str]) -> dict[str, Section]:
         bad_line = bad_line or (0 if option.group("option") else number)
         option_name = option.group("option").rstrip().lower()
         if (name, option_name) in first_seen:
-            raise IniError(number, f"{_shown(option_name)} appears twice in [{_shown(name)}] "
+            raise IniError(number, f"{name_in_file(option_name)} appears twice in [{name_in_file(name)}] "
                                    f"(first on line {first_seen[name, option_name]})" if option_name else EXPECTED)
         first_seen[name, option_name] = number
         key = Key(index, index + 1, _indent(text)) if option_name else None

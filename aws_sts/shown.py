@@ -31,6 +31,12 @@ def where(path: object) -> str:
     return text if text.isprintable() else repr(text)
 
 
+def name_in_file(name: str) -> str:
+    """A section or key name read from the credentials file: a long one may be a secret pasted on the wrong
+    line, so it is shown only when short and printable ("..." otherwise), never in part."""
+    return name if len(name) <= 40 and name.isprintable() else "..."
+
+
 def names(names: list) -> str:
     listed = [name if len(name) <= 24 else name[:23] + "…" for name in names[:5]]
     return ", ".join(listed) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

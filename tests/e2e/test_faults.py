@@ -216,10 +216,10 @@ def test_fifo_as_credentials_file_refused_before_sign_in(org, sts, home, run_cli
 def test_unexpected_error_hint_only_without_debug(monkeypatch, capsys, debug):
     from aws_sts import cli
 
-    def broken(argv):
+    def broken(argv, environ=None):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli, "run", broken)
+    monkeypatch.setattr(cli, "parse", broken)
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         assert cli.main(["--debug"] if debug else []) == 1
