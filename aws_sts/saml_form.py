@@ -9,23 +9,22 @@ returns the cookies as the exchange left them, so the browser continues the same
 from __future__ import annotations
 
 import codecs
-import ipaddress
-import re
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from aws_sts import shown, web
 from aws_sts.browser import SAML_ENDPOINT
-from aws_sts.idp_session import cookie_header, domain_match, is_public_suffix
+from aws_sts.cookie_jar import Jar
 
 MAX_BODY = 2 * 1024 * 1024
 MAX_REDIRECTS = 10
 REDIRECTS = (301, 302, 303, 307, 308)
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 USER_AGENT = "Mozilla/5.0 (compatible; aws-sts)"
-SAME_SITE = {"strict": "Strict", "lax": "Lax", "none": "None"}
 
 
 @dataclass
@@ -40,9 +39,8 @@ def fetch(entry_url: str, cookies: list, timeout: float) -> Fetched:
     SAML form. Ends within `timeout` seconds (DNS included: the exchange runs in a thread of its own)."""
     deadline = time.monotonic() + timeout
     cookies = list(cookies or [])
-    mine = [dict(c) for c in cookies]
     out: dict = {}
-    worker = threading.Thread(target=_run, args=(entry_url, mine, deadline, out), name="aws-sts-fast-path",
+    worker = threading.Thread(target=_run, args=(entry_url, Jar(cookies), deadline, out), name="aws-sts-fast-path",
                               daemon=True)  # a thread stuck in DNS must not keep the process alive
     worker.start()
     worker.join(timeout)  # Ctrl-C interrupts this wait
@@ -52,57 +50,49 @@ def fetch(entry_url: str, cookies: list, timeout: float) -> Fetched:
     return Fetched(None, [dict(c) for c in cookies], f"no answer within {timeout:g} s")
 
 
-def _run(url: str, cookies: list, deadline: float, out: dict) -> None:
+def _run(url: str, jar: Jar, deadline: float, out: dict) -> None:
     try:
-        out["fetched"] = _exchange(url, cookies, deadline)
+        value, reason = _exchange(url, jar, deadline)
     except Exception as exc:  # noqa: BLE001 - whatever it is, the browser takes over
-        out["fetched"] = Fetched(None, cookies, f"{_describe(exc)} at {_where(url)}")
+        value, reason = None, f"{_describe(exc)} at {shown.url(url)}"
+    out["fetched"] = Fetched(value, jar.dicts(), reason)
 
 
-def _exchange(url: str, cookies: list, deadline: float) -> Fetched:
-    import urllib.request  # here: it costs ~30 ms at start-up
-
-    openers: dict = {}
+def _exchange(url: str, jar: Jar, deadline: float) -> tuple[str | None, str]:
+    """The SAMLResponse (or None) and why; the jar sends the cookies and keeps what each answer sets."""
+    opener = web.opener(jar)
     for _ in range(MAX_REDIRECTS + 1):
-        if urlsplit(url).scheme.lower() not in ("http", "https"):
-            return Fetched(None, cookies, f"{urlsplit(url).scheme or 'a relative'} URL: only http and https "
-                                          "are followed")
+        if urlsplit(url).scheme.lower() not in web.SCHEMES:
+            return None, f"{urlsplit(url).scheme or 'a relative'} URL: only http and https are followed"
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return Fetched(None, cookies, f"no answer in time from {_where(url)}")
+            return None, f"no answer in time from {shown.url(url)}"
         request = urllib.request.Request(url, headers={"Accept": ACCEPT, "User-Agent": USER_AGENT})
-        header = cookie_header(cookies, url)
-        if header:
-            request.add_header("Cookie", header)
-        with _opener(urlsplit(url).hostname or "", openers).open(request, timeout=remaining) as response:
-            headers = response.headers
-            for line in headers.get_all("Set-Cookie") or []:
-                set_cookie(cookies, url, line)
-            location = headers.get("Location")
+        with opener.open(request, timeout=remaining) as response:
+            location = response.headers.get("Location")
             if response.status in REDIRECTS and location:
                 url = urljoin(url, location.strip())
                 continue
-            return _answer(url, response, cookies)
-    return Fetched(None, cookies, f"more than {MAX_REDIRECTS} redirects")
+            return _answer(url, response)
+    return None, f"more than {MAX_REDIRECTS} redirects"
 
 
-def _answer(url: str, response, cookies: list) -> Fetched:
-    headers = response.headers
+def _answer(url: str, response) -> tuple[str | None, str]:
+    headers, where = response.headers, shown.url(url)
     if response.status != 200:
-        return Fetched(None, cookies, f"{_where(url)} answered HTTP {response.status}")
+        return None, f"{where} answered HTTP {response.status}"
     if headers.get_content_type() != "text/html":
-        return Fetched(None, cookies, f"{_where(url)} answered {headers.get_content_type()}, not HTML")
+        return None, f"{where} answered {headers.get_content_type()}, not HTML"
     if headers.get("Content-Encoding", "identity").strip().lower() != "identity":
-        return Fetched(None, cookies, f"{_where(url)} answered a compressed page")
+        return None, f"{where} answered a compressed page"
     length = headers.get("Content-Length", "")
     if length.strip().isdigit() and int(length) > MAX_BODY:
-        return Fetched(None, cookies, f"{_where(url)} answered a page over 2 MB")
+        return None, f"{where} answered a page over 2 MB"
     body = response.read(MAX_BODY + 1)
     if len(body) > MAX_BODY:
-        return Fetched(None, cookies, f"{_where(url)} answered a page over 2 MB")
+        return None, f"{where} answered a page over 2 MB"
     page = body.decode(_charset(headers.get_content_charset()), "replace")
-    value, reason = find_saml_response(page, url)
-    return Fetched(value, cookies, reason)
+    return find_saml_response(page, url)
 
 
 def _charset(name: str | None) -> str:
@@ -110,40 +100,6 @@ def _charset(name: str | None) -> str:
         return codecs.lookup(name or "utf-8").name
     except LookupError:
         return "utf-8"
-
-
-def _opener(host: str, cache: dict):
-    """An opener for http and https only, that hands every status back (no error processor: redirects are
-    followed above, one hop at a time) and uses the environment's proxies, except for loopback hosts: a proxy
-    cannot reach this machine's localhost, and the cookies for it are not the proxy's to see."""
-    import urllib.request
-
-    direct = is_loopback(host)
-    if direct not in cache:
-        opener = urllib.request.OpenerDirector()
-        for handler in (urllib.request.ProxyHandler({} if direct else None), urllib.request.HTTPHandler(),
-                        urllib.request.HTTPSHandler()):
-            opener.add_handler(handler)
-        cache[direct] = opener
-    return cache[direct]
-
-
-def is_loopback(host: str) -> bool:
-    """localhost (and *.localhost), 127.0.0.0/8 in any form the resolver reads ("127.1"), ::1 (also IPv4-mapped)."""
-    import socket
-
-    host = host.strip("[]").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        try:  # inet_aton reads what getaddrinfo reads as IPv4: "127.1", "0x7f.1", "2130706433"
-            return ":" not in host and " " not in host and socket.inet_aton(host)[0] == 127
-        except OSError:
-            return False
-    mapped = getattr(address, "ipv4_mapped", None)
-    return address.is_loopback or bool(mapped and mapped.is_loopback)
 
 
 class _Forms(HTMLParser):
@@ -188,85 +144,25 @@ def find_saml_response(page: str, page_url: str) -> tuple[str | None, str]:
             continue
         action = _normalized(urljoin(base, form["action"].strip()))
         if not SAML_ENDPOINT.match(action):
-            problem = f"the SAML form at {_where(page_url)} posts to {_where(action)}, not AWS sign-in"
+            problem = f"the SAML form at {shown.url(page_url)} posts to {shown.url(action)}, not AWS sign-in"
         elif form["method"].strip().lower() != "post":
-            problem = f"the SAML form at {_where(page_url)} uses {form['method'].strip().upper() or 'GET'}"
+            problem = f"the SAML form at {shown.url(page_url)} uses {form['method'].strip().upper() or 'GET'}"
         elif not value:
-            problem = f"the SAML form at {_where(page_url)} has an empty SAMLResponse"
+            problem = f"the SAML form at {shown.url(page_url)} has an empty SAMLResponse"
         else:
-            return value, f"the SAML form at {_where(page_url)}"
+            return value, f"the SAML form at {shown.url(page_url)}"
         first_problem = first_problem or problem
     if first_problem:
         return None, first_problem
     if parser.forms:
-        return None, f"{_where(page_url)} is a page with a form that is not the SAML form (a sign-in page?)"
-    return None, f"{_where(page_url)} is a page without the SAML form"
+        return None, f"{shown.url(page_url)} is a page with a form that is not the SAML form (a sign-in page?)"
+    return None, f"{shown.url(page_url)} is a page without the SAML form"
 
 
 def _normalized(url: str) -> str:
     """Scheme and host lowercased, as the browser writes them before posting."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment))
-
-
-def set_cookie(cookies: list, url: str, line: str) -> None:
-    """Apply one Set-Cookie header received from `url` to `cookies` (Playwright dicts) as a browser would
-    (RFC 6265 section 5.3): a cookie for another domain, or a Secure one over http, is ignored; so is one for
-    a public suffix (Domain=com, Domain=co.uk), unless that is the host itself, which then gets a host-only
-    cookie; one that has expired removes the stored cookie of the same name, domain and path."""
-    from http.cookiejar import parse_ns_headers
-
-    parsed = parse_ns_headers([line])
-    if not parsed or parsed[0][0][1] is None:  # no "name=value" first: not a cookie
-        return
-    (name, value), attributes = parsed[0][0], {k.lower(): v for k, v in parsed[0][1:]}  # the last one wins
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    domain = (attributes.get("domain") or "").lstrip(".").lower()
-    if domain and not domain_match(host, domain):
-        return
-    if domain and is_public_suffix(domain):
-        if domain != host:
-            return
-        domain = ""  # RFC 6265 5.3 step 5: the host's own cookie
-    secure = "secure" in attributes
-    if secure and parts.scheme.lower() != "https":
-        return
-    path = attributes.get("path") or ""
-    if not path.startswith("/"):
-        path = parts.path[:parts.path.rfind("/")] if parts.path.count("/") > 1 else "/"
-    cookie = {"name": name, "value": value, "domain": "." + domain if domain else host,
-              "path": path, "expires": _expires(attributes), "httpOnly": "httponly" in attributes,
-              "secure": secure, "sameSite": SAME_SITE.get((attributes.get("samesite") or "").lower(), "Lax")}
-    same = [i for i, c in enumerate(cookies)
-            if (c.get("name"), str(c.get("domain", "")).lower(), c.get("path")) == (name, cookie["domain"], path)]
-    expired = cookie["expires"] != -1 and cookie["expires"] <= time.time()
-    for i in reversed(same[1:] if not expired else same):
-        del cookies[i]
-    if expired:
-        return
-    if same:
-        cookies[same[0]] = cookie
-    else:
-        cookies.append(cookie)
-
-
-def _expires(attributes: dict) -> float:
-    """Unix seconds, -1 for a session cookie. Max-Age wins over Expires; an unreadable one is ignored."""
-    max_age = (attributes.get("max-age") or "").strip()
-    if re.fullmatch(r"-?[0-9]+", max_age):
-        return 0.0 if int(max_age) <= 0 else float(int(time.time()) + int(max_age))
-    expires = attributes.get("expires")  # parse_ns_headers made it Unix seconds (None when unreadable)
-    return float(expires) if isinstance(expires, (int, float)) else -1
-
-
-def _where(url: str) -> str:
-    """scheme://host/path of a URL: a query or fragment may hold tokens, and user:password@ a secret."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # "http://[::1" and the like
-        return "(an unreadable URL)"
-    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", "")) or "(no URL)"
 
 
 def _describe(exc: BaseException) -> str:

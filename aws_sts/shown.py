@@ -40,3 +40,14 @@ def name_in_file(name: str) -> str:
 def names(names: list) -> str:
     listed = [name if len(name) <= 24 else name[:23] + "…" for name in names[:5]]
     return ", ".join(listed) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def url(text: str) -> str:
+    """scheme://host/path of a URL: a query or fragment may hold tokens, and user:password@ a secret."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "http://[::1" and the like
+        return "(an unreadable URL)"
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", "")) or "(no URL)"

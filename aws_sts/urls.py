@@ -61,8 +61,8 @@ def problem(url: str) -> Optional[str]:
         return host_problem
     if port is not None and (not _PORT.fullmatch(port) or int(port) > 65535):
         return "has an invalid port; use a number from 1 to 65535 (no leading zeros) or none"
-    if scheme == "http" and not is_loopback(host):
-        return HTTPS_ONLY
+    if scheme == "http" and (not is_loopback(host) or host.startswith("[::ffff:")):
+        return HTTPS_ONLY  # (the browser's localhost is 127.0.0.0/8 and ::1: an IPv4-mapped address is not)
     return None
 
 
@@ -74,10 +74,43 @@ def has_userinfo(url: str) -> bool:
 
 
 def is_loopback(host: str) -> bool:
-    """localhost, 127.0.0.0/8 or ::1, written canonically (as problem() accepts hosts)."""
-    if host in ("localhost", "::1", "[::1]"):
+    """Whether `host` is this machine as the resolver reads it: "localhost" (any case), 127.0.0.0/8 in any form
+    inet_aton reads ("127.1", "0x7f.1", "2130706433", "0177.0.0.1"), ::1 and IPv4-mapped 127.0.0.0/8
+    (::ffff:7f00:1), IPv6 with or without brackets. Not "foo.localhost" nor "localhost.": glibc asks DNS for
+    those, so they may be another machine."""
+    host = host.lower()
+    if host == "localhost":
         return True
-    return bool(_IPV4.fullmatch(host)) and host.startswith("127.")
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return _ipv4_first_byte(host) == 127
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def _ipv4_first_byte(host: str) -> Optional[int]:
+    """The first byte of the IPv4 address getaddrinfo reads in `host` ("127.1", "0x7f.0.0.1", "2130706433":
+    inet_aton's forms, with nothing after them), or None when it reads none."""
+    import socket  # here: only odd hosts get this far, and the config check runs at every start
+
+    if not host or any(c.isspace() for c in host):  # inet_aton stops at a space; getaddrinfo refuses the rest
+        return None
+    try:
+        return socket.inet_aton(host)[0]
+    except (OSError, ValueError):  # ValueError: a NUL character
+        return None
+
+
+def ascii_host(host: str) -> str:
+    """Lowercase, and in IDNA (punycode) when it is not ASCII, as the browser sends it; as is if IDNA refuses."""
+    host = host.lower()
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def _host_problem(host: str) -> Optional[str]:

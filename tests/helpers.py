@@ -121,6 +121,25 @@ def saml_calls(sts) -> list:
     return [c for c in sts.calls if c["action"] == "AssumeRoleWithSAML"]
 
 
+# -- cookies -----------------------------------------------------------------------------------------------
+
+def set_cookie(cookies: list, url: str, line: str) -> None:
+    """Apply one Set-Cookie header received from `url` to `cookies` (Playwright dicts) the way the no-browser
+    path's opener does: its HTTPCookieProcessor hands each answer to the cookie jar's extract_cookies."""
+    import email.message
+    import io
+    import urllib.request
+    import urllib.response
+
+    from aws_sts.cookie_jar import Jar
+
+    headers = email.message.Message()
+    headers["Set-Cookie"] = line
+    jar = Jar(cookies)
+    jar.extract_cookies(urllib.response.addinfourl(io.BytesIO(), headers, url, 200), urllib.request.Request(url))
+    cookies[:] = jar.dicts()
+
+
 # -- processes ---------------------------------------------------------------------------------------------
 
 def descendants(pid: int) -> list:

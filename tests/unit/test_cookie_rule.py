@@ -1,8 +1,8 @@
 """Cookies as a browser keeps them: a cookie set with Domain= a public suffix (Domain=com, Domain=co.uk) would be
 sent to every site under it, so browsers refuse it (RFC 6265 5.3 step 5; unless it is the host itself, which
 then gets a host-only cookie). Checked on both ways a cookie reaches aws-sts: a Set-Cookie header on the
-no-browser path (saml_form.set_cookie) and the browser's cookies stored after a sign-in (idp_session.save, and
-load for a file an older version wrote).
+no-browser path (aws_sts.cookie_jar, as its opener applies it) and the browser's cookies stored after a sign-in
+(idp_session.save, and load for a file an older version wrote).
 
 The oracle knows which names are public suffixes from its own short list (written from the Public Suffix List:
 ICANN and private entries, and an unlisted top-level domain counting as one, as browsers read it), and builds
@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aws_sts import idp_session, saml_form
-from tests.helpers import examples
+from aws_sts import cookie_jar, idp_session
+from tests.helpers import examples, set_cookie
 
 # Public suffixes, and the public parents of the multi-label ones ("uk" of "co.uk").
 SUFFIXES = ["com", "org", "io", "de", "co.uk", "org.uk", "com.au", "co.jp", "github.io", "herokuapp.com",
@@ -68,11 +68,11 @@ def test_a_set_cookie_is_kept_exactly_when_a_browser_keeps_it(case, name):
     host, domain = case
     line = f"{name}=v1; Path=/; Secure; HttpOnly" + (f"; Domain={domain}" if domain is not None else "")
     jar: list = []
-    saml_form.set_cookie(jar, f"https://{host}/app/sso", line)
+    set_cookie(jar, f"https://{host}/app/sso", line)
     expected = kept_domain(host, domain)
     assert [c["domain"] for c in jar] == ([] if expected is None else [expected]), line
     if jar:  # and it is sent back to the host it was kept for
-        assert idp_session.cookie_header(jar, f"https://{host}/app") == f"{name}=v1"
+        assert cookie_jar.header(jar, f"https://{host}/app") == f"{name}=v1"
 
 
 @settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -107,7 +107,7 @@ KNOWN = [("idp.example.com", "com", None), ("idp.example.co.uk", "co.uk", None),
 def test_known_cases():
     for host, domain, kept in KNOWN:
         jar: list = []
-        saml_form.set_cookie(jar, f"https://{host}/", f"sid=v; Domain={domain}")
+        set_cookie(jar, f"https://{host}/", f"sid=v; Domain={domain}")
         assert [c["domain"] for c in jar] == ([] if kept is None else [kept]), (host, domain)
 
 
@@ -119,5 +119,5 @@ def test_the_list_is_read_from_the_package_never_fetched(monkeypatch):
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket, "getaddrinfo", no_network)
-    monkeypatch.setattr(idp_session, "_SUFFIXES", [])
-    assert idp_session.is_public_suffix("co.uk") and not idp_session.is_public_suffix("example.co.uk")
+    monkeypatch.setattr(cookie_jar, "_SUFFIXES", [])
+    assert cookie_jar.is_public_suffix("co.uk") and not cookie_jar.is_public_suffix("example.co.uk")

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aws_sts import idp_session
+from aws_sts import cookie_jar, idp_session
 from tests.helpers import examples
 
 SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
@@ -345,7 +345,7 @@ def header_cases(draw):
 @given(case=header_cases())
 def test_cookie_header_sends_exactly_what_a_browser_would(case):
     host, scheme, request_path, url, cookies = case
-    header = idp_session.cookie_header(cookies, url)
+    header = cookie_jar.header(cookies, url)
     sent = [pair.partition("=") for pair in header.split("; ")] if header else []
     names = [name for name, _, _ in sent]
     by_name = {c["name"]: c for c in cookies}
@@ -367,8 +367,8 @@ def test_cookie_header_examples():
                cookie(name="s", secure=True), cookie(name="d", domain=".example.com", secure=False),
                cookie(name="h", domain="example.com", secure=False),
                cookie(name="bad", value="x\r\nInjected: 1", secure=False)]
-    header = idp_session.cookie_header(cookies, "https://idp.example.com/app/x")
+    header = cookie_jar.header(cookies, "https://idp.example.com/app/x")
     assert header == f"b={MARK}; a={MARK}; s={MARK}; d={MARK}"
-    assert idp_session.cookie_header(cookies, "http://idp.example.com/apps") == f"a={MARK}; d={MARK}"
-    assert idp_session.cookie_header(cookies, "https://example.com/") == f"d={MARK}; h={MARK}"
-    assert idp_session.cookie_header(cookies, "https://other.com/") == ""
+    assert cookie_jar.header(cookies, "http://idp.example.com/apps") == f"a={MARK}; d={MARK}"
+    assert cookie_jar.header(cookies, "https://example.com/") == f"d={MARK}; h={MARK}"
+    assert cookie_jar.header(cookies, "https://other.com/") == ""

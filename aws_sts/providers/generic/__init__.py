@@ -37,30 +37,22 @@ class GenericProvider(Provider):
         (on another host than the IdP) cannot end the session: it is not opened, and NotEnded says so."""
         if not self.logout_url:
             return None
-        import urllib.error
         import urllib.request
 
-        from aws_sts.idp_session import cookie_header, host_of
+        from aws_sts import web
+        from aws_sts.cookie_jar import Jar, header
+        from aws_sts.idp_session import host_of
         from aws_sts.providers import NotEnded
 
-        if not cookie_header(cookies, self.logout_url):
+        if not header(cookies, self.logout_url):
             where = (f"on another host ({host_of(self.logout_url)}) than the IdP ({host_of(entry_url)})"
                      if host_of(self.logout_url) != host_of(entry_url) else "a URL they do not apply to")
             raise NotEnded(f"logoutUrl is {where}: the session's cookies are not sent there, so it was not opened; "
                            "the IdP session may still be open until it times out")
-
-        class NoRedirect(urllib.request.HTTPRedirectHandler):
-            def redirect_request(self, *args, **kwargs):
-                return None
-
-        request = urllib.request.Request(self.logout_url, headers={"Cookie": cookie_header(cookies, self.logout_url)})
-        try:
-            with urllib.request.build_opener(NoRedirect).open(request, timeout=timeout) as response:
-                return 200 <= response.status < 400
-        except urllib.error.HTTPError as exc:
-            if 300 <= exc.code < 400:  # the IdP signed out and sends the browser on: done
+        with web.opener(Jar(cookies)).open(urllib.request.Request(self.logout_url), timeout=timeout) as response:
+            if 200 <= response.status < 400:  # a redirect: the IdP signed out and sends the browser on
                 return True
-            raise OSError(f"logoutUrl answered HTTP {exc.code}") from None
+            raise OSError(f"logoutUrl answered HTTP {response.status}")
 
 
 def idp_name(entry_url: str) -> str:

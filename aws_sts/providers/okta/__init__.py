@@ -34,20 +34,18 @@ class OktaProvider(Provider):
 
     def logout(self, entry_url: str, cookies: list, timeout: float) -> bool:
         """DELETE /api/v1/sessions/me on the org: 204 ended, 404 there was no session (Okta's E0000007)."""
-        import urllib.error
         import urllib.request
         from urllib.parse import urlsplit
 
-        from aws_sts.idp_session import cookie_header
+        from aws_sts import web
+        from aws_sts.cookie_jar import Jar
 
         parts = urlsplit(entry_url)
-        url = f"{parts.scheme}://{parts.netloc}{SESSION_API}"
-        request = urllib.request.Request(url, method="DELETE", headers={
-            "Cookie": cookie_header(cookies, url), "Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                return 200 <= response.status < 300
-        except urllib.error.HTTPError as exc:
-            if exc.code == 404:
+        request = urllib.request.Request(f"{parts.scheme}://{parts.netloc}{SESSION_API}", method="DELETE",
+                                         headers={"Accept": "application/json"})
+        with web.opener(Jar(cookies)).open(request, timeout=timeout) as response:
+            if response.status == 404:
                 return False
-            raise OSError(f"{SESSION_API} answered HTTP {exc.code}") from None
+            if 200 <= response.status < 300:
+                return True
+            raise OSError(f"{SESSION_API} answered HTTP {response.status}")
