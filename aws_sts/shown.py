@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 MAX_SHOWN = 60  # the most of a value an error message echoes
 
@@ -44,8 +45,6 @@ def names(names: list) -> str:
 
 def url(text: str) -> str:
     """scheme://host/path of a URL: a query or fragment may hold tokens, and user:password@ a secret."""
-    from urllib.parse import urlsplit, urlunsplit
-
     try:
         parts = urlsplit(text)
     except ValueError:  # "http://[::1" and the like

@@ -22,11 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Callable, Optional
-from urllib.parse import urlsplit
 
 from aws_sts.credentials import TemporaryCredentials
 from aws_sts.errors import StsError
 from aws_sts.saml import Assertion, Role
+from aws_sts.shown import url
 from aws_sts.sts_failures import Failure, Unreadable, classify, one_line
 
 DEFAULT_DURATION = 3600
@@ -146,9 +146,8 @@ def _client_or_error(region, credentials, timeout):
 
 
 def _endpoint(client) -> str:
-    """The endpoint's URL for messages, without any user:password@ part."""
-    parts = urlsplit(client.meta.endpoint_url)
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path.rstrip('/')}"
+    """The endpoint as messages show it (shown.url), without a trailing "/"."""
+    return url(client.meta.endpoint_url).rstrip("/")
 
 
 # --- one call, with retries under a deadline --------------------------------------------------------------
