@@ -886,15 +886,15 @@ class WidgetPage:
 
     def sign_in(self, password=None):
         s = self.org.scenario
-        self.page.locator("input[name=identifier]").fill(s.username, timeout=20000)
-        field = self.page.locator('input[name="credentials.passcode"]')
-        if not s.oie_identifier_first:
-            field.fill(password or s.password)
-        # A click waits for the button to stand still, and is made again if the widget did not post within 5 s:
-        # under load the second generation drops a submit made while its view is still being set up.
+        # Filled, clicked, and all of it again if the widget did not post within 5 s: under load the second
+        # generation can take a value typed before its view listens (its model stays empty, so the submit only
+        # shows "cannot be left blank"), or drop a submit made while the view is still being set up.
         from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
         for _ in range(3):
+            self.page.locator("input[name=identifier]").fill(s.username, timeout=20000)
+            if not s.oie_identifier_first:
+                self.page.locator('input[name="credentials.passcode"]').fill(password or s.password)
             try:
                 with self.page.expect_request(lambda r: "/idp/idx/identify" in r.url and r.method == "POST",
                                               timeout=5000):
