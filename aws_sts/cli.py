@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from aws_sts import __version__, commands, config, fastpath, redact, signals
 from aws_sts.commands import Request
 from aws_sts.errors import AwsStsError, ConfigError
 
+OTP = re.compile(r"[0-9]{6,8}")  # a one-time code: checked before anything is started
 DESCRIPTION = "Sign in to your SSO provider (Okta) and write short-lived AWS credentials to a profile."
 EPILOG = (
     "Environment: AWS_STS_USERNAME, AWS_STS_PASSWORD (instead of --username/--password), AWS_STS_TOTP_SECRET "
@@ -98,11 +100,14 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
     if (args.all_roles or args.list_roles) and (args.role or args.profile or args.format != "credentials"):
         parser.error(f"{together[0]} cannot be used with --role, --profile or --format "
                      "(every role goes to its own profile <account>-<role>)")
+    if args.otp is not None and not OTP.fullmatch(args.otp.strip()):
+        parser.error("--otp must be the 6 to 8 digit code your authenticator app shows")
     command = together[0][2:] if together else {"credentials": "profile"}.get(args.format, args.format)
     return Request(command=command, config=cfg, account=cfg.account(args.account), account_named=bool(args.account),
                    role=args.role, profile=args.profile, force=args.force, debug=args.debug,
                    username=args.username or environ.get("AWS_STS_USERNAME"),
-                   password=args.password or environ.get("AWS_STS_PASSWORD"), otp=args.otp,
+                   password=args.password or environ.get("AWS_STS_PASSWORD"),
+                   otp=args.otp.strip() if args.otp else None,
                    totp_secret=environ.get("AWS_STS_TOTP_SECRET") or None)
 
 
@@ -110,13 +115,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     signals.stop_on_signals()
+    request = None
     try:
         request = parse(argv)
         answered = fastpath.answer(request)
         return answered if answered is not None else commands.run(request)
     except KeyboardInterrupt:
         _silence_asyncio()  # even with --debug: the driver's connection died with the interrupted call
-        line, code = signals.ending()
+        line, code = signals.ending(request is None or request.command in commands.WRITE_PROFILES)
         print(f"\n{line}", file=sys.stderr)
         return code
     except AwsStsError as exc:

@@ -137,9 +137,9 @@ def parse(data: object, path: Path, environ: Mapping[str, str] = os.environ) -> 
     known = KNOWN_KEYS | (providers.config_keys(provider) if isinstance(provider, str) else frozenset())
     unknown = sorted(str(key) for key in data if key not in known)
     try:
-        return _parse(data, path, environ, fail, unknown)._replace(warnings=_unknown_lines(path, unknown))
+        return _parse(data, path, environ, fail, unknown)._replace(warnings=_unknown_lines(path, unknown, known))
     except ConfigError as exc:  # the warnings too: a misspelt key often explains the error
-        exc.warnings = _unknown_lines(path, unknown)
+        exc.warnings = _unknown_lines(path, unknown, known)
         raise
 
 
@@ -303,8 +303,20 @@ def check_url(url: str, fail: Callable[[str], Exception]) -> None:
     raise fail(f"{problem}, got {shown(url)}")
 
 
-def _unknown_lines(path: Path, keys: list) -> tuple:
-    lines = [f"{_where(path)}: unknown key {shown(key)} is ignored." for key in keys[:MAX_WARNINGS]]
+def _near(key: str, known) -> str:
+    """ " (did you mean 'idpEntryUrl'?)" for a key that is a known one mistyped (case, a letter or two)."""
+    from difflib import get_close_matches  # here: only a config with an unknown key pays for it (~1.5 ms)
+
+    last = key.rsplit(".", 1)[-1]  # accounts.<name>.idpEntryURL: the key's own name
+    names = ACCOUNT_KEYS if "." in key else known
+    folded = {name.lower(): name for name in names}
+    close = [folded[last.lower()]] if last.lower() in folded else get_close_matches(last, sorted(names), 1, 0.8)
+    return f" (did you mean {shown(close[0])}?)" if close else ""
+
+
+def _unknown_lines(path: Path, keys: list, known: frozenset) -> tuple:
+    lines = [f"{_where(path)}: unknown key {shown(key)} is ignored{_near(key, known)}."
+             for key in keys[:MAX_WARNINGS]]
     if len(keys) > MAX_WARNINGS:
         lines.append(f"{_where(path)}: and {len(keys) - MAX_WARNINGS} more unknown keys are ignored.")
     return tuple(lines)

@@ -72,13 +72,16 @@ def get_assertion(config: Config, account: Account, answers: Answers, *, debug: 
                 "continuing in the browser.")
     if b64 is None:
         provider = provider or get_provider(config.provider, config.provider_settings)
-        login = provider.login(LoginRequest(
-            entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
-            browser_path=config.browser_path, cookies=cookies, sign_in_origins=config.sign_in_origins,
-            # Not before: these imports would hold the GIL while Playwright imports and starts its driver
-            # (measured: +0.15 s); once the page is loading, this thread mostly waits.
-            while_loading=None if cookies else preload,
-        ))
+        try:
+            login = provider.login(LoginRequest(
+                entry_url=url, answers=answers, timeout=config.timeout_seconds, debug=debug,
+                browser_path=config.browser_path, cookies=cookies, sign_in_origins=config.sign_in_origins,
+                # Not before: these imports would hold the GIL while Playwright imports and starts its driver
+                # (measured: +0.15 s); once the page is loading, this thread mostly waits.
+                while_loading=None if cookies else preload,
+            ))
+        finally:
+            answers.prompts.end_progress()
         b64, cookies = login.saml_response, login.cookies
     assertion = saml.parse_assertion(b64)
     if config.remember_session:
@@ -111,11 +114,19 @@ def pick_role(assertion: saml.Assertion, wanted: Optional[str], config: Config, 
 
 
 def get_credentials(assertion: saml.Assertion, role: saml.Role, config: Config, account: Account,
-                    say: Optional[Callable[[str], None]] = None) -> Issued:
-    result = sts.assume_role_with_saml(assertion, role, config.region, say=say, timeout=config.timeout_seconds)
-    if target.second_hop(config, account, role.account_id):
-        result = sts.assume_role_in_account(result, role, account.number, config.region,
-                                            timeout=config.timeout_seconds)
+                    say: Optional[Callable[[str], None]] = None, prompts: Optional[Prompts] = None) -> Issued:
+    """prompts: where the progress line goes while STS works, and status lines (say) when say is not given."""
+    say = say or (prompts.say if prompts is not None else None)
+    if prompts is not None:
+        prompts.progress(f"AWS STS: assuming {role.arn}…")
+    try:
+        result = sts.assume_role_with_saml(assertion, role, config.region, say=say, timeout=config.timeout_seconds)
+        if target.second_hop(config, account, role.account_id):
+            result = sts.assume_role_in_account(result, role, account.number, config.region,
+                                                timeout=config.timeout_seconds)
+    finally:
+        if prompts is not None:
+            prompts.end_progress()
     return Issued(result, role, target.written(config, account, role)[1])
 
 

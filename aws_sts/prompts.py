@@ -30,13 +30,16 @@ class Prompts:
         self.out = out
         self._terminal = terminal  # /dev/tty (read, write): the questions use it instead of stdin and stderr
         self.time_limit = time_limit  # seconds each question waits for its answer (None: no limit)
+        self.intro: Optional[str] = None  # said on the terminal before the first question (see on_terminal)
+        self._progress_shown = False  # a progress line is on `out`, to be cleared before anything else
 
     @classmethod
     def on_terminal(cls, time_limit: Optional[float] = None) -> "Prompts":
         """For `--format process`: the AWS CLI captures stdout and stderr (and may leave stdin a terminal),
         so questions go to the process's terminal, /dev/tty, when it has one; with none, every question is
-        the no-terminal error. Status lines still go to stderr. time_limit: the caller holds the cache's lock
-        while it asks, and every other caller waits on it, so a question nobody answers must end."""
+        the no-terminal error. Status lines still go to stderr, where nobody sees them: set `intro` to say on
+        the terminal who is signing in where before the first question. time_limit: the caller holds the
+        cache's lock while it asks, and every other caller waits on it, so a question nobody answers must end."""
         try:  # two files: a text file cannot be opened r+ on a terminal (not seekable)
             terminal = (open("/dev/tty", encoding="utf-8"), open("/dev/tty", "w", encoding="utf-8"))  # noqa: SIM115
         except OSError:  # no controlling terminal (ENXIO): a scheduler, a CI job, an IDE's AWS toolkit
@@ -53,11 +56,36 @@ class Prompts:
 
     def say(self, message: str) -> None:
         """A status line for the user (stderr, so stdout stays clean for the result)."""
+        self.end_progress()
         print(message, file=self.out, flush=True)
 
+    def progress(self, step: str) -> None:
+        """What is happening now, as one line rewritten in place on a terminal (stderr), while the browser or
+        STS works; nothing at all when `out` is not a terminal (a pipe, a file, the AWS CLI)."""
+        if not self.out.isatty():
+            return
+        import shutil
+
+        width = max(20, shutil.get_terminal_size().columns - 1)
+        line = step if len(step) <= width else step[:width - 1] + "…"
+        self.out.write(f"\r\x1b[K{line}")
+        self.out.flush()
+        self._progress_shown = True
+
+    def end_progress(self) -> None:
+        """Clear the progress line (before a status line, a question or the result)."""
+        if self._progress_shown:
+            self._progress_shown = False
+            self.out.write("\r\x1b[K")
+            self.out.flush()
+
     def _need_tty(self, what: str, how: str) -> None:
+        self.end_progress()
         if not self.interactive:
             raise NoTtyError(f"{what} is needed but there is no terminal to ask for it: {how}.")
+        if self.intro and self._terminal is not None:
+            print(self.intro, file=self._terminal[1], flush=True)
+            self.intro = None
 
     def text(self, message: str, *, what: str, how: str) -> str:
         self._need_tty(what, how)

@@ -40,9 +40,12 @@ def holding(write):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
 
 
-def ending() -> tuple:
-    """(the closing line, the exit code) of a run a signal (or Ctrl-C at a prompt) ended."""
+def ending(writes_profiles: bool) -> tuple:
+    """(the closing line, the exit code) of a run a signal (or Ctrl-C at a prompt) ended. writes_profiles:
+    whether the run's command writes the credentials file (the line then says whether it did)."""
     signum = _received or signal.SIGINT
     what = "terminated" if signum == signal.SIGTERM else "interrupted"
+    if not writes_profiles:
+        return f"aws-sts: {what}.", 128 + signum
     done = "the profile was written before that" if _written else "the credentials file was not changed"
     return f"aws-sts: {what}; {done}.", 128 + signum

@@ -28,6 +28,8 @@ COMMANDS = {
     "logout": "logout",
 }
 
+WRITE_PROFILES = {"profile", "all-roles"}  # the commands that write the credentials file
+
 _FIELDS = ("command config account account_named role profile force debug username password otp totp_secret")
 
 

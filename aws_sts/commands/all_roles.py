@@ -21,7 +21,9 @@ from aws_sts.redact import first_line
 def run(request: Request) -> int:
     config, prompts = request.config, Prompts()
     assertion = sign_in(request, prompts, writes=True)
+    prompts.progress(f"AWS STS: assuming {len(assertion.roles)} roles…")
     outcomes = flow.get_all_credentials(assertion, config, prompts.say)
+    prompts.end_progress()
     written = [(target.profile_name(target.label(config, role.account_id), role.name), result)
                for role, result in outcomes if not isinstance(result, Exception)]
     failed = [(role, error) for role, error in outcomes if isinstance(error, Exception)]

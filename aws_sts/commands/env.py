@@ -15,7 +15,7 @@ def run(request: Request) -> int:
     config, account, prompts = request.config, request.account, Prompts()
     assertion = sign_in(request, prompts, writes=False)
     role = flow.pick_role(assertion, request.role, config, account, prompts)
-    issued = flow.get_credentials(assertion, role, config, account, say=prompts.say)
+    issued = flow.get_credentials(assertion, role, config, account, prompts=prompts)
     sys.stdout.write(outputs.env_lines(issued.result.credentials, config.region))
     prompts.say(f"Role: {issued.result.role_arn}; eval these lines to use it.")
     return EXIT_OK

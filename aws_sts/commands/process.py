@@ -29,6 +29,9 @@ def run(request: Request) -> int:
         if fresh and not request.force:  # another caller signed in while this one waited
             return answer(fresh)
         prompts = Prompts.on_terminal(time_limit=config.timeout_seconds)
+        user = f" as {request.username}" if request.username else ""
+        prompts.intro = (f"aws-sts (credential_process{f' --role {request.role}' if request.role else ''}): "
+                         f"signing in to {account.idp_entry_url}{user}")
         failed = None if request.force else last_failure.recall(entry, key, waited_since=waited_since,
                                                                  can_ask=prompts.interactive)
         if failed is not None:
@@ -36,7 +39,7 @@ def run(request: Request) -> int:
         try:
             assertion = sign_in(request, prompts, writes=False)
             role = flow.pick_role(assertion, request.role, config, account, prompts)
-            result = flow.get_credentials(assertion, role, config, account, say=prompts.say).result
+            result = flow.get_credentials(assertion, role, config, account, prompts=prompts).result
         except NoTtyError as exc:
             named = f" --role {request.role}" if request.role else ""
             error = AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run "

@@ -146,6 +146,7 @@ class SignIn:
                           else DETECT_JS)
         self.handed_off = False
         self.memory: dict = {}  # handlers keep their counters here
+        self._last_state = ""
         self.last_state = "opening the sign-in page"
         self._secrets: list = []
         self.deadline = time.monotonic() + request.timeout
@@ -157,6 +158,16 @@ class SignIn:
     @property
     def page(self):
         return self.session.page
+
+    @property
+    def last_state(self) -> str:
+        """The step the sign-in is at (named in a timeout's message), shown as the progress line."""
+        return self._last_state
+
+    @last_state.setter
+    def last_state(self, step: str) -> None:
+        self._last_state = step
+        self.prompts.progress(f"{self.idp_name}: {step}…")
 
     @property
     def prompts(self):

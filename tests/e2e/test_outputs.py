@@ -136,6 +136,8 @@ def test_process_asks_on_the_terminal_while_stdout_and_stderr_are_captured(org, 
     child = pexpect.spawn("bash", ["-c", command], env=cli_env, cwd=str(home), encoding="utf-8", timeout=60,
                           dimensions=(40, 160))
     child.expect("Username")
+    # Who is signing in where is said on the terminal before the first question (stderr is the AWS CLI's).
+    assert f"aws-sts (credential_process --role Developer): signing in to {org.app_url}" in child.before
     child.sendline(org.scenario.username)
     child.expect("Password")
     child.sendline(org.scenario.password)
@@ -144,6 +146,23 @@ def test_process_asks_on_the_terminal_while_stdout_and_stderr_are_captured(org, 
     finish(child, 0)
     assert json.loads(out.read_text())["Version"] == 1
     assert org.scenario.password not in err.read_text()
+
+
+def test_ctrl_c_in_process_says_interrupted_without_a_word_about_the_credentials_file(org, sts, home, spawn_cli):
+    child = spawn_cli("--format", "process", "--role", "Developer")
+    child.expect("Username")
+    child.sendintr()
+    child.expect("interrupted")
+    finish(child, 130)
+    said = child.before or ""
+    assert "credentials file" not in said and "profile" not in said
+
+
+def test_an_otp_that_is_not_a_code_is_a_usage_error_before_anything_starts(org, sts, home, run_cli, login_args):
+    for wrong in ("abc", "12345", "123456789", "12 34 56"):
+        result = run_cli(*login_args(), "--otp", wrong)
+        assert_failed(result, 2, "--otp must be the 6 to 8 digit code")
+    assert org.requests == [] and saml_calls(sts) == []
 
 
 def test_all_roles_writes_every_role_of_two_accounts_to_its_own_profile(org, sts, home, run_cli, login_args,

@@ -227,6 +227,16 @@ def test_a_directory_or_a_byte_order_mark(tmp_path):
     assert config.load(str(path), environ={"HOME": str(tmp_path)}).region == "us-east-1"
 
 
+def test_a_mistyped_key_is_named_with_the_one_meant(tmp_path):
+    cfg = load(tmp_path, dict(BASE, idpEntryURL="https://x.okta.com/app", regoin="eu-west-1",
+                              accounts={"staging": {"accountNumber": "123456789012", "idpEntryURL": "https://x"}}))
+    said = " ".join(cfg.warnings)
+    assert "unknown key 'idpEntryURL' is ignored (did you mean 'idpEntryUrl'?)" in said
+    assert "unknown key 'regoin' is ignored (did you mean 'region'?)" in said
+    assert "unknown key 'accounts.staging.idpEntryURL' is ignored (did you mean 'idpEntryUrl'?)" in said
+    assert load(tmp_path, dict(BASE, colour="blue")).warnings[0].endswith("unknown key 'colour' is ignored.")
+
+
 def test_many_unknown_keys_warn_briefly(tmp_path):
     err = load(tmp_path, dict(BASE, **{f"extra{i}\n": i for i in range(1000)})).warnings
     assert len(err) == 4 and "and 997 more unknown keys" in err[-1]
