@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup demo demo-oie test lint fresh-machine-test container-test manpage bench
+.PHONY: setup demo demo-oie playground test lint fresh-machine-test container-test manpage bench
 
 setup:
 	@bash scripts/setup
@@ -12,6 +12,10 @@ demo: setup
 
 demo-oie: setup
 	@$(PY) -m tests.fakes.demo --engine oie
+
+# The fake Okta org and STS with five roles in two accounts, until Ctrl-C; prints the environment to use.
+playground: setup
+	@$(PY) -m tests.fakes.playground
 
 # Every generated case of the property tests (a bare `pytest tests/unit` runs a tenth, for quick feedback).
 test: setup lint

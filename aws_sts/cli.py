@@ -14,7 +14,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 
-from aws_sts import __version__, commands, config, fastpath, redact, signals
+from aws_sts import __version__, commands, completion, config, fastpath, redact, signals
 from aws_sts.commands import Request
 from aws_sts.errors import AwsStsError, ConfigError
 
@@ -43,6 +43,8 @@ class _Formatter(argparse.HelpFormatter):
 def build_parser(accounts: Sequence[str] | None = None, default_account: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="aws-sts", description=DESCRIPTION, epilog=EPILOG, formatter_class=_Formatter)
     parser.add_argument("-v", "--version", action="version", version=f"aws-sts {__version__}")
+    parser.add_argument("--completion", action=completion.PrintScript, choices=completion.SHELLS, metavar="SHELL",
+                        help="print the completion script of SHELL (bash, zsh or fish) and exit")
     parser.add_argument("--username", help="SSO username (default: $AWS_STS_USERNAME, else prompted)")
     parser.add_argument("--password", help="SSO password (default: $AWS_STS_PASSWORD, else prompted, hidden)")
     parser.add_argument("--otp", help="one-time code from your authenticator app (prompted when the IdP asks for one)")
@@ -79,6 +81,8 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
     """The command line (and the environment's fallbacks) as a Request, listing the config's accounts as
     --account choices when it loads. --help must work without a config file, so a config error is kept and
     raised only after parsing."""
+    if "_ARGCOMPLETE" in environ:  # the shell's <TAB>, through the script of --completion: answer and exit
+        completion.answer(build_parser())
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config")
     known, _ = pre.parse_known_args(argv)

@@ -72,7 +72,7 @@ def imported_by(*args: str) -> set:
 
 HEAVY = {"argparse", "boto3", "botocore", "playwright", "questionary", "prompt_toolkit", "typing", "dataclasses",
          "publicsuffixlist", "filelock", "asyncio", "urllib.request", "http.cookiejar", "defusedxml", "aws_sts.cli",
-         "aws_sts.config"}
+         "aws_sts.config", "argcomplete"}
 
 
 def test_version_imports_nothing_heavy():
