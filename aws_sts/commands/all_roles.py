@@ -21,7 +21,7 @@ from aws_sts.redact import first_line
 def run(request: Request) -> int:
     config, prompts = request.config, Prompts()
     assertion = sign_in(request, prompts, writes=True)
-    outcomes = flow.get_all_credentials(assertion, config, prompts.say)
+    outcomes = flow.get_all_credentials(assertion, config, prompts.say, duration=request.duration)
     written = [(target.profile_name(target.label(config, role.account_id), role.name), result)
                for role, result in outcomes if not isinstance(result, Exception)]
     failed = [(role, error) for role, error in outcomes if isinstance(error, Exception)]
