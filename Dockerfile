@@ -67,6 +67,8 @@ COPY docker/entrypoint.sh /usr/local/bin/aws-sts-entrypoint
 # The user's ~/.aws: credentials are written here, failure artifacts go to ~/.aws/aws-sts-debug/.
 VOLUME /root/.aws
 WORKDIR /root
+# aws-sts opens no browser here (--console prints its URL only): a browser in the container is nobody's.
+ENV AWS_STS_IN_CONTAINER=1
 
 ONBUILD COPY config.json /etc/aws-sts/config.json
 

@@ -8,7 +8,9 @@
 #   AWS_STS_ENGINE       docker or podman (default: docker when found, else podman)
 #   AWS_STS_ENGINE_OPTS  extra options for `<engine> run`, split on spaces, e.g. "--network host"
 # Passed into the container when set: AWS_STS_* (e.g. AWS_STS_USERNAME, AWS_STS_PASSWORD, AWS_STS_TOTP_SECRET),
-# AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS; DISPLAY with the local X socket.
+# AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SIGNIN; DISPLAY with
+# the local X socket. --console prints its URL (no browser opens in the container); instead of --exec, use
+# eval "$(aws-sts.sh --format env)": a command given to --exec would run inside the container.
 set -euo pipefail
 
 IMAGE="${AWS_STS_IMAGE:-registry.example.com/aws-sts:latest}"
@@ -57,7 +59,7 @@ fi
 while IFS= read -r name; do
     case "$name" in
         AWS_STS_IMAGE | AWS_STS_ENGINE | AWS_STS_ENGINE_OPTS) ;;
-        AWS_STS_* | AWS_REGION | AWS_DEFAULT_REGION | AWS_ENDPOINT_URL | AWS_ENDPOINT_URL_STS)
+        AWS_STS_* | AWS_REGION | AWS_DEFAULT_REGION | AWS_ENDPOINT_URL | AWS_ENDPOINT_URL_STS | AWS_ENDPOINT_URL_SIGNIN)
             run+=(-e "$name") ;;
     esac
 done < <(compgen -e)

@@ -17,15 +17,18 @@ from collections.abc import Sequence
 from aws_sts import __version__, commands, completion, config, fastpath, redact, signals
 from aws_sts.commands import Request
 from aws_sts.errors import AwsStsError, ConfigError
+from aws_sts.shown import shown
 
 OTP = re.compile(r"[0-9]{6,8}")  # a one-time code: checked before anything is started
+MIN_DURATION, MAX_DURATION = 900, 43200  # what STS accepts as DurationSeconds
 DESCRIPTION = "Sign in to your SSO provider (Okta) and write short-lived AWS credentials to a profile."
 EPILOG = (
     "Environment: AWS_STS_USERNAME, AWS_STS_PASSWORD (instead of --username/--password), AWS_STS_TOTP_SECRET "
     "(base32 secret: codes are made from it when the IdP asks for one), AWS_STS_CONFIG "
     "(config file), AWS_STS_BROWSER_PATH (Chromium to use), AWS_SHARED_CREDENTIALS_FILE (credentials file), "
-    "AWS_ENDPOINT_URL_STS (STS endpoint). Exit codes: 0 done, 1 authentication or AWS failure, "
-    "2 usage or configuration error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM)."
+    "AWS_ENDPOINT_URL_STS (STS endpoint), AWS_ENDPOINT_URL_SIGNIN (--console's). Exit codes: 0 done, "
+    "1 authentication or AWS failure, 2 usage or configuration error, 130 interrupted (Ctrl-C), 143 terminated "
+    "(SIGTERM); with --exec, the command's."
 )
 
 
@@ -34,6 +37,9 @@ class _Formatter(argparse.HelpFormatter):
 
     def _split_lines(self, text, width):
         return textwrap.wrap(self._whitespace_matcher.sub(" ", text).strip(), width, break_on_hyphens=False)
+
+    def _format_action_invocation(self, action):
+        return action.SHOWN if isinstance(action, _Exec) else super()._format_action_invocation(action)
 
     def _fill_text(self, text, width, indent):
         return textwrap.fill(self._whitespace_matcher.sub(" ", text).strip(), width, initial_indent=indent,
@@ -66,6 +72,14 @@ def build_parser(accounts: Sequence[str] | None = None, default_account: str | N
                         help="assume every role of the sign-in, each into its own profile <account>-<role>")
     parser.add_argument("--list-roles", action="store_true",
                         help="print every role of the sign-in (account, role name, role ARN) and assume none")
+    parser.add_argument("--exec", action=_Exec,
+                        help="run COMMAND with the role's credentials in its environment; exit with its exit code")
+    parser.add_argument("--console", action="store_true",
+                        help="print a console sign-in URL for the role (and open it on a desktop)")
+    parser.add_argument("--region", help="AWS region of the STS calls and the profile (default: the config's)")
+    parser.add_argument("--duration", type=_seconds, metavar="SECONDS",
+                        help=f"session seconds, {MIN_DURATION}-{MAX_DURATION} (default: the IdP's SessionDuration, "
+                             "else 3600)")
     parser.add_argument("--force", action="store_true",
                         help="sign in even when the profile (or the credential_process cache) still holds valid "
                              "credentials for the role")
@@ -77,12 +91,49 @@ def build_parser(accounts: Sequence[str] | None = None, default_account: str | N
     return parser
 
 
+class _Exec(argparse.Action):
+    """--exec, a switch shown with the command that follows `--` (which split_command() takes off first)."""
+
+    SHOWN = "--exec -- COMMAND ..."
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=False, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, True)
+
+    def format_usage(self) -> str:
+        return self.SHOWN
+
+
+def _seconds(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not MIN_DURATION <= value <= MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from {MIN_DURATION} to {MAX_DURATION}, "
+                                         f"got {shown(text)}")
+    return value
+
+
+def split_command(argv: Sequence[str]) -> tuple:
+    """(aws-sts's own arguments, the command after the first `--`): what follows `--` is --exec's alone, so
+    that its options (`aws s3 ls --profile x`) are never read as aws-sts's."""
+    argv = list(argv)
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], tuple(argv[at + 1:])
+    return argv, ()
+
+
 def parse(argv: Sequence[str], environ=os.environ) -> Request:
     """The command line (and the environment's fallbacks) as a Request, listing the config's accounts as
     --account choices when it loads. --help must work without a config file, so a config error is kept and
     raised only after parsing."""
     if "_ARGCOMPLETE" in environ:  # the shell's <TAB>, through the script of --completion: answer and exit
         completion.answer(build_parser())
+    argv, command = split_command(argv)
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--config")
     known, _ = pre.parse_known_args(argv)
@@ -98,7 +149,8 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
     if error:
         raise error
     together = [flag for flag, given in (("--logout", args.logout), ("--list-roles", args.list_roles),
-                                         ("--all-roles", args.all_roles)) if given]
+                                         ("--all-roles", args.all_roles), ("--exec", args.exec),
+                                         ("--console", args.console)) if given]
     if len(together) > 1:
         parser.error(f"{' and '.join(together)} cannot be used together")
     if (args.all_roles or args.list_roles) and (args.role or args.profile or args.format != "credentials"):
@@ -106,18 +158,30 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
                      "(every role goes to its own profile <account>-<role>)")
     if args.otp is not None and not OTP.fullmatch(args.otp.strip()):
         parser.error("--otp must be the 6 to 8 digit code your authenticator app shows")
-    command = together[0][2:] if together else {"credentials": "profile"}.get(args.format, args.format)
-    return Request(command=command, config=cfg, account=cfg.account(args.account), account_named=bool(args.account),
-                   role=args.role, profile=args.profile, force=args.force, debug=args.debug,
-                   username=args.username or environ.get("AWS_STS_USERNAME"),
+    if (args.exec or args.console) and (args.profile or args.format != "credentials"):
+        parser.error(f"{together[0]} writes no profile and prints no --format: it cannot be used with --profile "
+                     "or --format")
+    if args.exec and not command:
+        parser.error("--exec needs a command after --: aws-sts --exec -- COMMAND [ARGS...]")
+    if command and not args.exec:
+        parser.error(f"a command after -- ({shown(command[0])}) is run only with --exec: "
+                     "aws-sts --exec -- COMMAND [ARGS...]")
+    if args.region is not None and config.region_problem(args.region):
+        parser.error(f"--region {config.region_problem(args.region)}")
+    if args.region is not None:
+        cfg = cfg._replace(region=args.region)
+    command_key = together[0][2:] if together else {"credentials": "profile"}.get(args.format, args.format)
+    return Request(command=command_key, config=cfg, account=cfg.account(args.account),
+                   account_named=bool(args.account), role=args.role, profile=args.profile, force=args.force,
+                   debug=args.debug, username=args.username or environ.get("AWS_STS_USERNAME"),
                    password=args.password or environ.get("AWS_STS_PASSWORD"),
                    otp=args.otp.strip() if args.otp else None,
-                   totp_secret=environ.get("AWS_STS_TOTP_SECRET") or None)
+                   totp_secret=environ.get("AWS_STS_TOTP_SECRET") or None, duration=args.duration, argv=command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in argv
+    debug = "--debug" in split_command(argv)[0]  # not the --debug of a command run by --exec
     signals.stop_on_signals()
     request = None
     try:

@@ -38,6 +38,7 @@ MAX_WARNINGS = 3
 TIMEOUT_RANGE = (1, 3600)
 # us-east-1, us-gov-west-1, cn-north-1, us-isob-east-1, eusc-de-east-1 ... ([0-9], not \d: ASCII only)
 _REGION = re.compile(r"[a-z]{2,4}(?:-[a-z]{1,12}){1,3}-[0-9]{1,2}")
+MAX_REGION = 32
 _ACCOUNT_NUMBER = re.compile(r"[0-9]{12}")
 _NAME_PUNCTUATION = "-_.+=@,"
 
@@ -173,9 +174,9 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
     output_format = get_str("outputFormat", 16)
     if output_format is not None and output_format not in OUTPUT_FORMATS:
         raise fail("outputFormat", f"must be one of {', '.join(OUTPUT_FORMATS)}, got {shown(output_format)}")
-    region = get_str("region", 32)
-    if region is not None and not _REGION.fullmatch(region):
-        raise fail("region", f"must be an AWS region such as us-east-1, got {shown(region)}")
+    region = get_str("region", MAX_REGION)
+    if region is not None and region_problem(region):
+        raise fail("region", region_problem(region))
     browser_path = get_str("browserPath", MAX_PATH)
     aws_config_path = get_str("awsConfigPath", MAX_PATH, default=DEFAULT_AWS_CONFIG_PATH)
     if aws_config_path.endswith("/"):
@@ -212,6 +213,13 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
         provider_settings=settings,
         sign_in_origins=sign_in_origins,
     )
+
+
+def region_problem(region: str) -> str | None:
+    """What is wrong with a region (config "region", --region), as "must be ..."; None when it is one."""
+    if len(region) <= MAX_REGION and _REGION.fullmatch(region):
+        return None
+    return f"must be an AWS region such as us-east-1, got {shown(region)}"
 
 
 MAX_ORIGINS = 10

@@ -65,3 +65,11 @@ class SamlError(AwsStsError):
 
 class StsError(AwsStsError):
     """AWS STS refused the request or could not be reached."""
+
+
+class CommandError(AwsStsError):
+    """--exec's command cannot be started: 127 when it is not found, 126 when it cannot run (as a shell says)."""
+
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -114,29 +114,36 @@ def pick_role(assertion: saml.Assertion, wanted: Optional[str], config: Config, 
 
 
 def get_credentials(assertion: saml.Assertion, role: saml.Role, config: Config, account: Account,
-                    say: Optional[Callable[[str], None]] = None, prompts: Optional[Prompts] = None) -> Issued:
-    """prompts: where the progress line goes while STS works, and status lines (say) when say is not given."""
+                    say: Optional[Callable[[str], None]] = None, prompts: Optional[Prompts] = None,
+                    duration: Optional[int] = None) -> Issued:
+    """prompts: where the progress line goes while STS works, and status lines (say) when say is not given.
+    duration: --duration (seconds; None: the IdP's SessionDuration, else one hour)."""
     say = say or (prompts.say if prompts is not None else None)
     if prompts is not None:
         prompts.progress(f"AWS STS: assuming {role.arn}…")
     try:
-        result = sts.assume_role_with_saml(assertion, role, config.region, say=say, timeout=config.timeout_seconds)
+        result = sts.assume_role_with_saml(assertion, role, config.region, say=say, timeout=config.timeout_seconds,
+                                           duration=duration)
         if target.second_hop(config, account, role.account_id):
+            if say and duration and duration > sts.CHAINED_MAX_DURATION:
+                say(f"A second hop (into {account.name}) is limited to one hour by AWS: asking for "
+                    f"{sts.CHAINED_MAX_DURATION} s there.")
             result = sts.assume_role_in_account(result, role, account.number, config.region,
-                                                timeout=config.timeout_seconds)
+                                                timeout=config.timeout_seconds, duration=duration)
     finally:
         if prompts is not None:
             prompts.end_progress()
     return Issued(result, role, target.written(config, account, role)[1])
 
 
-def get_all_credentials(assertion: saml.Assertion, config: Config, say: Callable[[str], None]) -> list:
+def get_all_credentials(assertion: saml.Assertion, config: Config, say: Callable[[str], None],
+                        duration: Optional[int] = None) -> list:
     """Every role of the assertion, its AssumeRoleWithSAML calls side by side (each with its own duration retry,
     as one role's call does): [(role, StsResult or the StsError it got)] in the assertion's order."""
     def assume(role: saml.Role):
         try:
             return sts.assume_role_with_saml(assertion, role, config.region, timeout=config.timeout_seconds,
-                                             say=lambda message: say(f"{role.arn}: {message}"))
+                                             say=lambda message: say(f"{role.arn}: {message}"), duration=duration)
         except sts.StsError as error:
             return error
 

@@ -1,5 +1,5 @@
-"""The ways credentials leave aws-sts besides the credentials file: shell `export` lines and the JSON the AWS
-CLI and SDKs read from a `credential_process`.
+"""The ways credentials leave aws-sts besides the credentials file: shell `export` lines (and --exec's
+environment) and the JSON the AWS CLI and SDKs read from a `credential_process`.
 
 Both are text for stdout and nothing else: status lines go to stderr (Prompts.say), so that
 `eval "$(aws-sts --format env)"` and the AWS CLI's credential_process read only what is meant for them.
@@ -25,9 +25,9 @@ def process_json(creds: TemporaryCredentials) -> str:
     })
 
 
-def env_lines(creds: TemporaryCredentials, region: str | None) -> str:
-    """POSIX `export NAME='value'` lines. Every value is single-quoted (a quote inside becomes '\\''), so
-    that whatever STS or the config holds, `eval` only ever assigns: nothing in it can run."""
+def env_values(creds: TemporaryCredentials, region: str | None) -> list:
+    """The environment variables that carry the credentials (and the region, when known): [(name, value)],
+    for `export` lines and for the environment of --exec's command."""
     values = [
         ("AWS_ACCESS_KEY_ID", creds.access_key_id),
         ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key),
@@ -36,7 +36,13 @@ def env_lines(creds: TemporaryCredentials, region: str | None) -> str:
     ]
     if region:
         values += [("AWS_REGION", region), ("AWS_DEFAULT_REGION", region)]
-    return "".join(f"export {name}={shell_quote(value)}\n" for name, value in values)
+    return values
+
+
+def env_lines(creds: TemporaryCredentials, region: str | None) -> str:
+    """POSIX `export NAME='value'` lines. Every value is single-quoted (a quote inside becomes '\\''), so
+    that whatever STS or the config holds, `eval` only ever assigns: nothing in it can run."""
+    return "".join(f"export {name}={shell_quote(value)}\n" for name, value in env_values(creds, region))
 
 
 def shell_quote(value: str) -> str:

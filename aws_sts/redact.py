@@ -1,9 +1,10 @@
 """One place that scrubs secrets: from messages, from --debug tracebacks, and from failure artifacts.
 
-Secrets are the password, one-time codes, the SAML assertion, Okta's state and session tokens, and the
-keys STS issues. Two kinds of scrubbing: the values we know (given by flag or environment, typed at a
-prompt, captured), in the forms a page or a log may show them (as is, URL-encoded, line-wrapped), and
-anything *shaped* like a secret, known or not (long base64 runs, SAML XML, token fields, STS answers).
+Secrets are the password, one-time codes, the SAML assertion, Okta's state and session tokens, the keys STS
+issues, and the console's sign-in token (the URL of --console). Two kinds of scrubbing: the values we know
+(given by flag or environment, typed at a prompt, captured), in the forms a page or a log may show them (as
+is, URL-encoded, line-wrapped), and anything *shaped* like a secret, known or not (long base64 runs, SAML XML,
+token fields, STS answers).
 """
 
 from __future__ import annotations
@@ -20,14 +21,15 @@ SHAPES = [
     # Playwright's call logs quote typed values: fill("..."), type("..."), press_sequentially("...")
     re.compile(r'((?:fill|type|press|press_sequentially|pressSequentially)\(")(?:[^"\\]|\\.)*(")'),
     re.compile(r'(name=["\']?SAMLResponse["\']?[^>]*?value=["\'])[^"\']*', re.I),
-    re.compile(r'((?:SAMLResponse|SAMLRequest)=)[^&"\'\s<]+', re.I),
+    # the SAML POST's fields; the console's sign-in token and the getSigninToken request's Session (the keys)
+    re.compile(r'((?:SAMLResponse|SAMLRequest|SigninToken|[?&;]Session)=)[^&"\'\s<]+', re.I),
     re.compile(r'((?:stateToken|sessionToken|stateHandle|interactionHandle|state_token|session_token)'
                r'["\']?\s*[:=]\s*["\']?)[^"\'&,\s}<]+', re.I),
     re.compile(r'((?:[?&;]|&amp;)token=)[^"\'&\s<]+', re.I),
     # STS answers, as XML or as botocore's parsed dict (SecretAccessKey, SessionToken)
     re.compile(r'(<(?:SecretAccessKey|SessionToken)>)[^<]*', re.I),
     re.compile(r'(["\']?(?:SecretAccessKey|SessionToken|aws_secret_access_key|aws_session_token|'
-               r'aws_security_token)["\']?\s*[:=]\s*["\']?)[^"\'\s,}]+', re.I),
+               r'aws_security_token|SigninToken|sessionKey)["\']?\s*[:=]\s*["\']?)[^"\'\s,}]+', re.I),
 ]
 # A SAML document shown as text, raw or HTML-escaped: from its first element to its end (to the end of
 # the text when it has no end). Opening and closing tags are found separately, so the scan stays linear.

@@ -2,7 +2,8 @@
 
 Decided before anything heavy is imported (no browser, no boto3; aws_sts.fastpath): the profile is known
 before the sign-in when --profile names it or --role names the role (aws_sts.target.planned), and the profile
-records the role it holds as x_principal_arn. Only a sure match skips; anything else signs in as usual.
+records the role it holds as x_principal_arn (and the region it was written for). Only a sure match skips;
+anything else signs in as usual.
 The whole decision must cost a few times `python -c pass` (benchmarks/bench.py): no dataclasses, no typing,
 no strptime (each costs milliseconds to import), here or in what this imports.
 """
@@ -35,6 +36,8 @@ def held(config: Config, account: Account, profile: str | None, wanted_role: str
         return None
     principal = values.get("x_principal_arn", "")
     if not ROLE_ARN.fullmatch(principal) or not target.holds(planned, principal):
+        return None
+    if config.region and values.get("region") != config.region:  # --region (or the config's) is another one
         return None
     expires = parse_iso_utc(values.get("x_security_token_expires", ""))
     if expires is None or expires - MARGIN <= (now or datetime.now(timezone.utc)):

@@ -256,13 +256,27 @@ def _exceeds_max_duration(error: StsError) -> bool:
     return "MaxSessionDuration" in str(error)
 
 
+def saml_duration(assertion: Assertion, asked: Optional[int], say=None) -> int:
+    """The DurationSeconds to ask: --duration (asked) within the assertion's SessionDuration, else that, else
+    3600."""
+    limit = assertion.session_duration
+    if asked is None:
+        return limit or DEFAULT_DURATION
+    if limit and asked > limit:
+        if say:
+            say(f"Your IdP allows sessions of at most {limit} s (SessionDuration); asking for {limit} s.")
+        return limit
+    return asked
+
+
 def assume_role_with_saml(assertion: Assertion, role: Role, region: Optional[str], say=None, *,
-                          timeout: float = DEFAULT_TIMEOUT) -> StsResult:
-    """AssumeRoleWithSAML; the whole phase (retries and the retry at 3600 s included) ends within `timeout` s."""
+                          timeout: float = DEFAULT_TIMEOUT, duration: Optional[int] = None) -> StsResult:
+    """AssumeRoleWithSAML; the whole phase (retries and the retry at 3600 s included) ends within `timeout` s.
+    duration: --duration (seconds), see saml_duration()."""
     deadline = time.monotonic() + timeout
     client = _client_or_error(region, None, timeout)
     what = f"AssumeRoleWithSAML for {role.arn}"
-    duration = assertion.session_duration or DEFAULT_DURATION
+    duration = saml_duration(assertion, duration, say)
     params = {"RoleArn": role.arn, "PrincipalArn": role.principal_arn, "SAMLAssertion": assertion.b64}
     common = {"read": _result(role.arn), "deadline": deadline, "timeout": timeout, "endpoint": _endpoint(client),
               "secrets": (assertion.b64,)}
@@ -277,8 +291,9 @@ def assume_role_with_saml(assertion: Assertion, role: Role, region: Optional[str
 
 
 def assume_role_in_account(first: StsResult, role: Role, account_number: str, region: Optional[str], *,
-                           timeout: float = DEFAULT_TIMEOUT) -> StsResult:
-    """The original's second hop: the same role name in another account, chained from the first session."""
+                           timeout: float = DEFAULT_TIMEOUT, duration: Optional[int] = None) -> StsResult:
+    """The original's second hop: the same role name in another account, chained from the first session, for
+    `duration` s (--duration) up to the one hour AWS allows a chained session."""
     deadline = time.monotonic() + timeout
     role_arn = f"arn:{role.partition}:iam::{account_number}:role/{role.name}"
     session_name = first.assumed_role_arn.rsplit("/", 1)[-1]
@@ -286,4 +301,4 @@ def assume_role_in_account(first: StsResult, role: Role, account_number: str, re
     secrets = (first.credentials.secret_access_key, first.credentials.session_token)
     return _call(f"AssumeRole into {role_arn}", client.assume_role, _result(role_arn), deadline, timeout,
                  _endpoint(client), secrets, RoleArn=role_arn, RoleSessionName=session_name,
-                 DurationSeconds=CHAINED_MAX_DURATION)
+                 DurationSeconds=min(duration or CHAINED_MAX_DURATION, CHAINED_MAX_DURATION))

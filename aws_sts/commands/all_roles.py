@@ -22,7 +22,7 @@ def run(request: Request) -> int:
     config, prompts = request.config, Prompts()
     assertion = sign_in(request, prompts, writes=True)
     prompts.progress(f"AWS STS: assuming {len(assertion.roles)} roles…")
-    outcomes = flow.get_all_credentials(assertion, config, prompts.say)
+    outcomes = flow.get_all_credentials(assertion, config, prompts.say, duration=request.duration)
     prompts.end_progress()
     written = [(target.profile_name(target.label(config, role.account_id), role.name), result)
                for role, result in outcomes if not isinstance(result, Exception)]

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import time
 
-from aws_sts import cache, flow, last_failure, outputs
+from aws_sts import cache, last_failure, outputs
 from aws_sts.commands import Request
-from aws_sts.commands.common import sign_in
+from aws_sts.commands.common import issue
 from aws_sts.errors import EXIT_OK, AwsStsError, NoTtyError
 from aws_sts.prompts import Prompts
 
@@ -37,9 +37,7 @@ def run(request: Request) -> int:
         if failed is not None:
             raise failed
         try:
-            assertion = sign_in(request, prompts, writes=False)
-            role = flow.pick_role(assertion, request.role, config, account, prompts)
-            result = flow.get_credentials(assertion, role, config, account, prompts=prompts).result
+            result = issue(request, prompts).result
         except NoTtyError as exc:
             named = f" --role {request.role}" if request.role else ""
             error = AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run "

@@ -16,7 +16,8 @@ def run(request: Request) -> int:
     config, account, prompts = request.config, request.account, Prompts()
     assertion = sign_in(request, prompts, writes=True)                               # 1-5
     role = flow.pick_role(assertion, request.role, config, account, prompts)         # 6
-    issued = flow.get_credentials(assertion, role, config, account, prompts=prompts)  # 7
+    issued = flow.get_credentials(assertion, role, config, account, prompts=prompts,  # 7
+                                  duration=request.duration)
     profile = request.profile or issued.default_profile                              # 8
     path = signals.holding(lambda: flow.emit_profile(config, profile, issued))
     print(f"Your new access key pair has been stored in the AWS configuration file {path} "

@@ -252,6 +252,15 @@ else
     else
         cat "$TMP/formats.log"; fail "aws-sts.sh --format env: ${identity:-no output}"
     fi
+    # --console through the wrapper: the URL alone on stdout (AWS_ENDPOINT_URL_SIGNIN passed in by name), and
+    # no browser in the container even with a display (the image sets AWS_STS_IN_CONTAINER).
+    if url="$(AWS_ENDPOINT_URL_SIGNIN="$sts_url" DISPLAY=:0 wrapper --console "${role_args[@]}")" &&
+        [[ "$(wc -l <<<"$url")" == 1 && "$url" == "$sts_url/federation?Action=login&"*SigninToken=* ]] &&
+        ! grep -q "Opened it" "$TMP/formats.log"; then
+        pass "aws-sts.sh --console prints the console sign-in URL alone and opens no browser in the container"
+    else
+        cat "$TMP/formats.log"; fail "aws-sts.sh --console: ${url:-no output}"
+    fi
 
     # A page aws-sts does not know (a Classic security question), with the user's X display: aws-sts.sh forwards DISPLAY
     # and the X socket, the window opens on the host's display (Xvfb here), and the user (xdotool) closes it.

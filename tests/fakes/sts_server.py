@@ -31,8 +31,16 @@ empty). An entry is a mode name, or a (mode, argument) tuple:
 
     sts.faults.extend(["500", "500"])   # two failures, then the real answer
     sts.calls[i]["fault"]               # the mode applied to that request (absent for normal answers)
+    sts.calls[i]["region"]              # the region a signed call's signature names (absent: unsigned)
 
 "truncated" and "close" run the real request first, so the cut answer holds part of real issued keys.
+
+It is also AWS's federation endpoint for the sessions it issued (aws-sts --console reaches it through
+AWS_ENDPOINT_URL_SIGNIN = sts.endpoint_url): GET /federation?Action=getSigninToken&Session=<JSON of sessionId,
+sessionKey, sessionToken> answers {"SigninToken": ...} when the three are a live session's (else 400, as AWS
+does), and GET /federation?Action=login&SigninToken=...&Destination=... redirects to the Destination for a
+token it gave. ``sts.signin_tokens`` maps each token given to its session; ``sts.federation_calls`` records
+the requests (their Action and, for login, Issuer and Destination).
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 import secrets
 import socket
@@ -126,6 +135,8 @@ class FakeSts(LoopbackServer):
         self.clock = _now  # tests may replace it to move time forward
         self.calls: list[dict] = []
         self.sessions: dict[str, dict] = {}  # access key id -> the session it belongs to
+        self.signin_tokens: dict[str, dict] = {}  # console sign-in token -> the session it was given for
+        self.federation_calls: list[dict] = []
         self.faults: list = []  # see the module docstring: one entry per request, then normal answers
         self.hang_seconds = 30.0  # how long "hang" waits before closing, unless stop() comes first
         self._stopping = threading.Event()
@@ -175,6 +186,9 @@ class FakeSts(LoopbackServer):
         action = params.get("Action", "")
         record = {"action": action, "params": {k: v for k, v in params.items()
                                                if k not in ("Action", "Version", "SAMLAssertion")}}
+        scope = re.search(r"Credential=[^/,\s]+/\d{8}/([\w-]+)/sts/", headers.get("authorization", ""))
+        if scope:
+            record["region"] = scope[1]  # the region a signed call was signed for
         request_id = str(uuid.uuid4())
         try:
             if params.get("Version") != VERSION or action not in ("AssumeRoleWithSAML", "AssumeRole",
@@ -206,6 +220,44 @@ class FakeSts(LoopbackServer):
         with self._lock:
             self.calls.append(record)
         return status, xml
+
+    # --- the federation endpoint (console sign-in) ----------------------------------------------------------
+    def federation(self, path: str) -> tuple[int, dict[str, str], bytes]:
+        """(status, headers, body) of a /federation request (see the module docstring)."""
+        params = dict(parse_qsl(urlsplit(path).query, keep_blank_values=True))
+        action = params.get("Action", "")
+        record = {"action": action}
+        try:
+            if action == "getSigninToken":
+                if "SessionDuration" in params:  # aws-sts asks for none: the credentials' own lifetime
+                    raise ValueError("SessionDuration is not accepted for a role's session here")
+                asked = json.loads(params.get("Session", ""))
+                with self._lock:
+                    session = self.sessions.get(asked.get("sessionId"))
+                if (session is None or asked.get("sessionKey") != session["secret"]
+                        or asked.get("sessionToken") != session["token"] or self.clock() >= session["expiration"]):
+                    raise ValueError("not a live session's keys")
+                token = base64.urlsafe_b64encode(secrets.token_bytes(600)).decode().rstrip("=")
+                with self._lock:
+                    self.signin_tokens[token] = session
+                return self._federation_answer(record, 200, {"Content-Type": "application/json"},
+                                               json.dumps({"SigninToken": token}).encode())
+            if action == "login":
+                record.update(issuer=params.get("Issuer"), destination=params.get("Destination"))
+                if params.get("SigninToken") not in self.signin_tokens or not params.get("Destination"):
+                    raise ValueError("unknown sign-in token")
+                return self._federation_answer(record, 302, {"Location": params["Destination"]}, b"")
+            raise ValueError(f"unknown Action {action!r}")
+        except (ValueError, AttributeError) as exc:  # AWS answers a bare 400 page, whatever was wrong
+            record["error"] = str(exc)
+            return self._federation_answer(record, 400, {"Content-Type": "text/html"},
+                                           b"<html><body><h1>400 Bad Request</h1></body></html>")
+
+    def _federation_answer(self, record: dict, status: int, headers: dict, body: bytes):
+        record["status"] = status
+        with self._lock:
+            self.federation_calls.append(record)
+        return status, headers, body
 
     # --- AssumeRoleWithSAML ----------------------------------------------------------------------------
     def _assume_role_with_saml(self, params: dict) -> str:
@@ -454,6 +506,14 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         headers = {name.lower(): value for name, value in self.headers.items()}
+        if urlsplit(self.path).path == "/federation" and self.command == "GET":
+            status, extra, data = self.sts.federation(self.path)
+            self.send_response(status)
+            for name, value in {**extra, "Content-Length": str(len(data))}.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+            return
         fault = self.sts.next_fault()
         mode, argument = fault or (None, None)
         if mode == "hang":

@@ -273,13 +273,13 @@ def test_logout_url_is_not_an_okta_key(tmp_path, capsys):
     assert ["unknown key 'logoutUrl'" in line for line in cfg.warnings] == [True]
 
 
-def test_the_readmes_generic_example_and_entry_urls_load(tmp_path):
-    """README "Other identity providers": its config example loads, and every entry URL of its table (those
-    without a placeholder) is accepted as idpEntryUrl as written."""
+def test_the_generic_example_and_entry_urls_of_the_docs_load(tmp_path):
+    """docs/configuration.md "Other identity providers" (the README links there): its config example loads, and
+    every entry URL of its table (those without a placeholder) is accepted as idpEntryUrl as written."""
     import re
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-    section = readme[readme.index("## Other identity providers"):readme.index("## Install")]
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
+    section = docs[docs.index("## Other identity providers"):]
     example = re.search(r"```json\n(.*?)```", section, re.S).group(1)
     cfg = load(tmp_path, example)
     assert cfg.provider == "generic" and set(cfg.provider_settings) == {"logoutUrl"}

@@ -229,7 +229,8 @@ def test_get_caller_identity_of_saml_session(sts):
     identity = client(sts, creds).get_caller_identity()
     assert identity["Arn"] == f"arn:aws:sts::{STAGING}:assumed-role/Admin/alice@example.com"
     assert identity["Account"] == STAGING and identity["UserId"].endswith(":alice@example.com")
-    assert sts.calls[-1] == {"action": "GetCallerIdentity", "params": {}, "status": 200, "error_code": None}
+    assert sts.calls[-1] == {"action": "GetCallerIdentity", "params": {}, "status": 200, "error_code": None,
+                             "region": "us-east-1"}  # the region of the signature
 
 
 def test_signed_call_rejections(sts):
