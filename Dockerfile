@@ -22,7 +22,8 @@ RUN echo 'path-include /usr/share/groff/*' > /etc/dpkg/dpkg.cfg.d/zz-aws-sts-man
 # python3 + venv: the tool; chromium: the browser Playwright drives (Playwright's own download is
 # not used); libatomic1: Playwright's bundled node needs it; fonts: readable debug screenshots;
 # xvfb + xauth: a virtual display for --debug (headed browser); man-db/groff-base/less: the man
-# page; tini: PID 1 that forwards signals and reaps Chromium's children.
+# page; tini: PID 1 that forwards signals and reaps Chromium's children; libnss3-tools: certutil, with which
+# the entry point adds a corporate CA bundle (AWS_CA_BUNDLE) to Chromium's own certificate store.
 # Not pinned (DL3008): the base is a Debian stable release whose archive keeps only the current
 # version of each package, so exact pins would break every build after a (security) update.
 # hadolint ignore=DL3008
@@ -34,6 +35,7 @@ RUN apt-get update \
       groff-base \
       less \
       libatomic1 \
+      libnss3-tools \
       man-db \
       python3 \
       python3-venv \

@@ -4,16 +4,20 @@
 # Credentials land in ~/.aws/credentials (your ~/.aws is mounted into the container).
 #
 # Settings (environment):
-#   AWS_STS_IMAGE        image to run (default below: organisations set it to their published image)
+#   AWS_STS_IMAGE        image to run (default: IMAGE below, which organisations set to their published image)
 #   AWS_STS_ENGINE       docker or podman (default: docker when found, else podman)
 #   AWS_STS_ENGINE_OPTS  extra options for `<engine> run`, split on spaces, e.g. "--network host"
+#   AWS_STS_CA_BUNDLE or AWS_CA_BUNDLE   a PEM file of extra CAs (a corporate TLS-inspecting proxy's): mounted
+#                        read-only and trusted by everything in the container, the browser included
 # Passed into the container when set: AWS_STS_* (e.g. AWS_STS_USERNAME, AWS_STS_PASSWORD, AWS_STS_TOTP_SECRET),
-# AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SIGNIN; DISPLAY with
-# the local X socket. --console prints its URL (no browser opens in the container); instead of --exec, use
-# eval "$(aws-sts.sh --format env)": a command given to --exec would run inside the container.
+# AWS_REGION, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL_SIGNIN, HTTPS_PROXY,
+# HTTP_PROXY, NO_PROXY (either case); DISPLAY with the local X socket. --console prints its URL (no browser opens
+# in the container); instead of --exec, use eval "$(aws-sts.sh --format env)": a command given to --exec would
+# run inside the container.
 set -euo pipefail
 
-IMAGE="${AWS_STS_IMAGE:-registry.example.com/aws-sts:latest}"
+IMAGE=registry.example.com/aws-sts:latest
+PLACEHOLDER=registry.example.com/aws-sts:latest  # IMAGE as shipped: not an image anyone can run
 
 die() {
     echo "aws-sts.sh: $*" >&2
@@ -27,10 +31,16 @@ if [[ -z "$engine" ]]; then
     elif command -v podman >/dev/null 2>&1; then
         engine=podman
     else
-        die "neither docker nor podman was found; install one, or set AWS_STS_ENGINE"
+        die "no container engine: neither docker nor podman is on PATH; install one, or set AWS_STS_ENGINE to its path"
     fi
 fi
-command -v "$engine" >/dev/null 2>&1 || die "container engine '$engine' was not found (AWS_STS_ENGINE)"
+command -v "$engine" >/dev/null 2>&1 ||
+    die "the container engine '$engine' (AWS_STS_ENGINE) was not found; install it, or set AWS_STS_ENGINE to docker or podman"
+
+image="${AWS_STS_IMAGE:-$IMAGE}"
+if [[ "$image" == "$PLACEHOLDER" ]]; then
+    die "no image set: IMAGE at the top of $0 is still the placeholder $PLACEHOLDER; set IMAGE there, or AWS_STS_IMAGE, to your organisation's aws-sts image (docs/organisation.md)"
+fi
 
 [[ -n "${HOME:-}" ]] || die "HOME is not set"
 aws_dir="$HOME/.aws"
@@ -55,11 +65,27 @@ if [[ -n "${DISPLAY:-}" && -d /tmp/.X11-unix ]]; then
     fi
 fi
 
-# Names only (-e NAME): values such as AWS_STS_PASSWORD stay off the command line.
+# A corporate CA bundle: mounted read-only; inside, AWS_CA_BUNDLE names it for botocore and aws-sts's own HTTP
+# calls, and the entry point adds its certificates to Chromium's own store (NSS, ~/.pki/nssdb).
+ca_var=AWS_CA_BUNDLE
+if [[ -n "${AWS_STS_CA_BUNDLE:-}" ]]; then ca_var=AWS_STS_CA_BUNDLE; fi
+ca_bundle="${!ca_var:-}"
+if [[ -n "$ca_bundle" ]]; then
+    [[ -f "$ca_bundle" && -r "$ca_bundle" ]] ||
+        die "the CA bundle $ca_bundle ($ca_var) is not a readable file; set $ca_var to a PEM file, or unset it"
+    grep -q -e '-----BEGIN CERTIFICATE-----' "$ca_bundle" ||
+        die "the CA bundle $ca_bundle ($ca_var) holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+    ca_bundle="$(cd "$(dirname "$ca_bundle")" && pwd)/$(basename "$ca_bundle")"
+    run+=(-v "$ca_bundle:/etc/aws-sts/ca-bundle.pem:ro" -e AWS_CA_BUNDLE=/etc/aws-sts/ca-bundle.pem)
+fi
+
+# Names only (-e NAME): values such as AWS_STS_PASSWORD (or a proxy's password) stay off the command line.
 while IFS= read -r name; do
     case "$name" in
-        AWS_STS_IMAGE | AWS_STS_ENGINE | AWS_STS_ENGINE_OPTS) ;;
+        AWS_STS_IMAGE | AWS_STS_ENGINE | AWS_STS_ENGINE_OPTS | AWS_STS_CA_BUNDLE) ;;
         AWS_STS_* | AWS_REGION | AWS_DEFAULT_REGION | AWS_ENDPOINT_URL | AWS_ENDPOINT_URL_STS | AWS_ENDPOINT_URL_SIGNIN)
+            run+=(-e "$name") ;;
+        HTTPS_PROXY | https_proxy | HTTP_PROXY | http_proxy | NO_PROXY | no_proxy)
             run+=(-e "$name") ;;
     esac
 done < <(compgen -e)
@@ -69,4 +95,4 @@ if [[ -n "${AWS_STS_ENGINE_OPTS:-}" ]]; then
     run+=("${extra[@]}")
 fi
 
-exec "$engine" "${run[@]}" "$IMAGE" "$@"
+exec "$engine" "${run[@]}" "$image" "$@"

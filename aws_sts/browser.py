@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from aws_sts import web
 from aws_sts.errors import BrowserError
 from aws_sts.redact import first_line
 
@@ -176,6 +177,7 @@ def open_browser(browser_path: Optional[str], debug: bool,
                 executable_path=executable,
                 headless=headless,
                 args=LAUNCH_FLAGS,
+                proxy=web.browser_proxy(),  # HTTPS_PROXY / NO_PROXY, loopback direct; None: Chromium's own settings
                 slow_mo=300 if debug else 0,  # --debug: slow enough for a person to follow
             )
         except PlaywrightError as exc:

@@ -114,19 +114,30 @@ def _client(region: Optional[str], credentials: Optional[TemporaryCredentials], 
 
 
 def _new_client(region: Optional[str], credentials: Optional[TemporaryCredentials], timeout: float):
+    from urllib.parse import urlsplit
+
     from botocore import UNSIGNED
     from botocore.config import Config
+
+    from aws_sts.urls import is_loopback
+    from aws_sts.web import ca_bundle
 
     options = Config(retries={"total_max_attempts": 1, "mode": "standard"},  # we retry, under the deadline
                      connect_timeout=max(0.1, min(CONNECT_TIMEOUT, timeout)),
                      read_timeout=max(0.1, min(READ_TIMEOUT, timeout)))
+    # botocore takes HTTPS_PROXY/NO_PROXY from the environment; a loopback endpoint (a local STS) is reached
+    # directly, as by every other request of aws-sts (aws_sts/web.py): no proxy can reach this machine's localhost.
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or ""
+    if is_loopback(urlsplit(endpoint).hostname or ""):
+        options = options.merge(Config(proxies={}))  # {}, not None: None means "from the environment"
     if credentials is None:
         options = options.merge(Config(signature_version=UNSIGNED))  # AssumeRoleWithSAML is not signed
-        return _session().client("sts", region_name=region or "us-east-1", config=options)
+        return _session().client("sts", region_name=region or "us-east-1", config=options, verify=ca_bundle())
     return _session().client(
         "sts",
         region_name=region or "us-east-1",
         config=options,
+        verify=ca_bundle(),  # AWS_STS_CA_BUNDLE or AWS_CA_BUNDLE; None: botocore's own (AWS_CA_BUNDLE, config)
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,
         aws_session_token=credentials.session_token,

@@ -4,8 +4,9 @@
 # for debian:bookworm-slim that tests/container/base-image.sh makes), builds an organisation image FROM it,
 # checks --help, --version and `man aws-sts` inside, then signs in (password + TOTP) through
 # aws-sts.sh against the project's fake Okta org and fake STS on the host, and uses the written
-# profile with the AWS CLI on the host; last, a page aws-sts does not know, handed to the user on the host's
-# display (Xvfb) that aws-sts.sh forwards into the container, where xdotool closes the window as a user would.
+# profile with the AWS CLI on the host; a page aws-sts does not know, handed to the user on the host's
+# display (Xvfb) that aws-sts.sh forwards into the container, where xdotool closes the window as a user would;
+# last, sign-ins behind a CONNECT proxy on the host with a CA bundle of their own (tests/fakes/serve_tls.py).
 #
 # Environment: VENV (default .venv, must hold the project with its test extras),
 # KEEP_TMP=1 keeps the temporary folder.
@@ -305,6 +306,113 @@ else
     else
         cat "$TMP/hand-off.log"; fail "closing the window: exit $status"
     fi
+fi
+
+# ---------------------------------------------------------------- behind a corporate proxy, with a CA bundle
+# tests/fakes/serve_tls.py: the org and STS over TLS under names no DNS knows (*.aws-sts.test), each certificate
+# from its own throwaway CA, and a CONNECT proxy on the host, the only thing that resolves those names: a run that
+# reaches them at all went through the proxy, and the proxy's log names each host:port it tunnelled to.
+info "behind a proxy (CONNECT) with a CA bundle, through aws-sts.sh"
+if ! "$PY" -c 'import tests.fakes.serve_tls' 2>/dev/null; then
+    fail "tests/fakes/serve_tls.py is missing: cannot run the proxy test"
+else
+    tls="$TMP/tls"
+    "$PY" -m tests.fakes.serve_tls --dir "$tls" --ready-file "$TMP/ready-tls.json" >"$TMP/serve-tls.log" 2>&1 &
+    more_pids+=($!)
+    for _ in $(seq 1 300); do
+        [[ -s "$TMP/ready-tls.json" ]] && break
+        sleep 0.1
+    done
+    [[ -s "$TMP/ready-tls.json" ]] || { cat "$TMP/serve-tls.log"; die "the TLS org, STS and proxy did not start"; }
+    tfield() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(v if isinstance(v, str) else json.dumps(v))' "$TMP/ready-tls.json" "$1"; }
+    proxy_url="$(tfield proxy_url)"
+    org_at="$(tfield org_host_port)"
+    sts_at="$(tfield sts_host_port)"
+    mkdir -p "$TMP/proxied"
+    tfield config >"$TMP/proxied/config.json"
+    # The wrapper behind the proxy: $1 is HOME, $2 the CA bundle variable's NAME=VALUE (or ""), then aws-sts's
+    # arguments. Only the proxy variables given here reach the container (NO_PROXY too, with names it must not
+    # match); the host's own AWS_CA_BUNDLE is left out.
+    proxied() {
+        local home_dir="$1" bundle="$2"
+        shift 2
+        mkdir -p "$home_dir"
+        env -u AWS_CA_BUNDLE -u AWS_STS_CA_BUNDLE -u https_proxy -u http_proxy -u no_proxy ${bundle:+"$bundle"} \
+            HOME="$home_dir" AWS_STS_IMAGE="$LOGIN_IMAGE" AWS_STS_ENGINE=podman \
+            AWS_STS_ENGINE_OPTS="--network host -v $TMP/proxied:/tmp/proxied:ro" AWS_STS_CONFIG=/tmp/proxied/config.json \
+            HTTPS_PROXY="$proxy_url" HTTP_PROXY="$proxy_url" NO_PROXY="localhost,127.0.0.1,.corp.example" \
+            AWS_ENDPOINT_URL_STS="$(tfield sts_endpoint_url)" AWS_STS_USERNAME="$(tfield username)" \
+            AWS_STS_PASSWORD="$(tfield password)" AWS_STS_TOTP_SECRET="$(tfield totp_secret)" \
+            ./aws-sts.sh "$@" </dev/null
+    }
+    log_lines() { if [[ -f "$1" ]]; then wc -l <"$1"; else echo 0; fi; }
+    since() { tail -n "+$(($2 + 1))" "$1" 2>/dev/null; }  # the lines of file $1 after the first $2
+    one_error_line() {  # exactly one "aws-sts: " line, matching $2, and no traceback, in file $1
+        [[ "$(grep -c '^aws-sts: ' "$1")" == 1 ]] && grep '^aws-sts: ' "$1" | grep -q -- "$2" && ! grep -q Traceback "$1"
+    }
+
+    # 1. No CA bundle: the browser refuses the org's certificate, through the proxy; one line, exit 1.
+    p0=$(log_lines "$tls/proxy.log")
+    t0=$SECONDS
+    status=0
+    proxied "$TMP/proxied-none" "" --profile proxied >"$TMP/proxied-none.log" 2>&1 || status=$?
+    if ((status == 1)) && one_error_line "$TMP/proxied-none.log" "ERR_CERT_AUTHORITY_INVALID" &&
+        since "$tls/proxy.log" "$p0" | grep -q "^CONNECT $org_at ua=Mozilla/.* -> ok"; then
+        pass "no CA bundle: the browser reached the org through the proxy and refused its certificate, one line, exit 1 ($((SECONDS - t0)) s): $(grep '^aws-sts: ' "$TMP/proxied-none.log" | cut -c1-110)..."
+    else
+        cat "$TMP/proxied-none.log"; since "$tls/proxy.log" "$p0"; fail "no CA bundle: exit $status"
+    fi
+
+    # 2. AWS_CA_BUNDLE with the org's CA only: the browser signs in (the CA reached Chromium's NSS store), and the
+    #    STS leg (botocore) fails on the STS certificate, through the proxy, with one line, exit 1.
+    p0=$(log_lines "$tls/proxy.log")
+    status=0
+    proxied "$TMP/proxied-org" "AWS_CA_BUNDLE=$tls/ca-org.pem" --profile proxied >"$TMP/proxied-org.log" 2>&1 || status=$?
+    if ((status == 1)) && one_error_line "$TMP/proxied-org.log" "TLS connection to https://$sts_at failed" &&
+        since "$tls/proxy.log" "$p0" | grep -q "^CONNECT $org_at ua=Mozilla/.* -> ok" &&
+        since "$tls/proxy.log" "$p0" | grep -q "^CONNECT $sts_at .* -> ok"; then
+        pass "AWS_CA_BUNDLE with the org's CA only: the browser signed in through the proxy, the STS leg failed on its certificate, one line, exit 1: $(grep '^aws-sts: ' "$TMP/proxied-org.log" | cut -c1-100)..."
+    else
+        cat "$TMP/proxied-org.log"; since "$tls/proxy.log" "$p0"; fail "org CA only: exit $status"
+    fi
+
+    # 3. AWS_STS_CA_BUNDLE with both CAs: the whole sign-in through the proxy, the profile written.
+    p0=$(log_lines "$tls/proxy.log")
+    t0=$SECONDS
+    if proxied "$TMP/proxied-both" "AWS_STS_CA_BUNDLE=$tls/ca-both.pem" --profile proxied >"$TMP/proxied-both.log" 2>&1 &&
+        grep -q '^\[proxied\]' "$TMP/proxied-both/.aws/credentials"; then
+        pass "AWS_STS_CA_BUNDLE with both CAs: signed in through the proxy with TLS on every leg ($((SECONDS - t0)) s)"
+    else
+        cat "$TMP/proxied-both.log"; fail "sign-in behind the proxy with the CA bundle"
+    fi
+    if since "$tls/proxy.log" "$p0" | grep -q "^CONNECT $org_at ua=Mozilla/.* -> ok" &&
+        since "$tls/proxy.log" "$p0" | grep -q "^CONNECT $sts_at .* -> ok"; then
+        pass "the proxy's log names the org ($org_at, the browser) and STS ($sts_at)"
+    else
+        since "$tls/proxy.log" "$p0"; fail "the proxy's log lacks the org's or STS's CONNECT"
+    fi
+
+    # 4. Again, served by the stored sign-in: aws-sts's own HTTP request (no browser: no Mozilla user agent)
+    #    reaches the org through the proxy and trusts its certificate from the bundle.
+    p0=$(log_lines "$tls/proxy.log")
+    if proxied "$TMP/proxied-both" "AWS_STS_CA_BUNDLE=$tls/ca-both.pem" --profile proxied-again \
+        >"$TMP/proxied-again.log" 2>&1 && grep -q '^\[proxied-again\]' "$TMP/proxied-both/.aws/credentials" &&
+        since "$tls/proxy.log" "$p0" | grep -q "^CONNECT $org_at ua=- -> ok" &&
+        ! since "$tls/proxy.log" "$p0" | grep -q "ua=Mozilla"; then
+        pass "the stored sign-in's plain HTTPS request went through the proxy and trusted the bundle (no browser)"
+    else
+        cat "$TMP/proxied-again.log"; since "$tls/proxy.log" "$p0"; fail "the stored sign-in behind the proxy"
+    fi
+    if grep -q "aws-sts\.test" "$tls/proxy.log" && ! grep "aws-sts\.test" "$tls/proxy.log" | grep -v -q ' -> ok$'; then
+        pass "every tunnel asked for to the org or STS was made: $(grep -o '^[A-Z]* [^ ]*aws-sts\.test[^ ]* ua=[^ ]*' \
+            "$tls/proxy.log" | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+    else
+        grep "aws-sts\.test" "$tls/proxy.log"; fail "a tunnel to the org or STS was not made"
+    fi
+    # What else the proxy saw: Chromium's own background requests (refused here: no DNS), not aws-sts's.
+    echo "other hosts asked of the proxy (refused): $(grep -v 'aws-sts\.test' "$tls/proxy.log" |
+        sed -E 's/^([A-Z]+) (https?:\/\/)?([^/ ]+).*/\3/' | sort | uniq -c | tr -s ' ' | tr '\n' ';')"
+    echo "failed TLS handshakes seen by the servers: $(sort "$tls/tls-failures.log" | uniq -c | tr -s ' ' | tr '\n' ';')"
 fi
 
 # ---------------------------------------------------------------- summary

@@ -97,7 +97,8 @@ def test_a_command_that_cannot_be_started_raises_oserror(handlers, tmp_path):
 @pytest.mark.skipif(not hasattr(signal, "sigtimedwait"), reason="macOS passes every signal on")
 def test_the_command_starts_with_no_signal_blocked(handlers):
     """aws-sts blocks the signals it waits for: the command must not inherit that."""
-    script = 'grep -q "^SigBlk:[[:space:]]*0*$" /proc/$$/status'
+    # exec: grep reads its own mask, as sh handed it over (sh itself may block SIGCHLD while it forks a child)
+    script = 'exec grep -q "^SigBlk:[[:space:]]*0*$" /proc/self/status'
     if not sys.platform.startswith("linux"):
         pytest.skip("reads /proc")
     mask = signal.pthread_sigmask(signal.SIG_SETMASK, set())  # as aws-sts runs: nothing blocked
