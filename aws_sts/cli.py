@@ -148,6 +148,22 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
     args = parser.parse_args(argv)
     if error:
         raise error
+    together = _refuse_what_cannot_go_together(parser, args, command)
+    if args.region is not None:
+        cfg = cfg._replace(region=args.region)
+    command_key = together[0][2:] if together else {"credentials": "profile"}.get(args.format, args.format)
+    return Request(command=command_key, config=cfg, account=cfg.account(args.account),
+                   account_named=bool(args.account), role=args.role, profile=args.profile, force=args.force,
+                   debug=args.debug, username=args.username or environ.get("AWS_STS_USERNAME"),
+                   password=args.password or environ.get("AWS_STS_PASSWORD"),
+                   otp=args.otp.strip() if args.otp else None,
+                   totp_secret=environ.get("AWS_STS_TOTP_SECRET") or None, duration=args.duration, argv=command)
+
+
+
+def _refuse_what_cannot_go_together(parser: argparse.ArgumentParser, args, command: tuple) -> list:
+    """Usage errors (exit 2) for options that cannot be used together or values that cannot work; returns the
+    command flags given (--logout, --list-roles, --all-roles, --exec, --console: at most one)."""
     together = [flag for flag, given in (("--logout", args.logout), ("--list-roles", args.list_roles),
                                          ("--all-roles", args.all_roles), ("--exec", args.exec),
                                          ("--console", args.console)) if given]
@@ -168,15 +184,7 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
                      "aws-sts --exec -- COMMAND [ARGS...]")
     if args.region is not None and config.region_problem(args.region):
         parser.error(f"--region {config.region_problem(args.region)}")
-    if args.region is not None:
-        cfg = cfg._replace(region=args.region)
-    command_key = together[0][2:] if together else {"credentials": "profile"}.get(args.format, args.format)
-    return Request(command=command_key, config=cfg, account=cfg.account(args.account),
-                   account_named=bool(args.account), role=args.role, profile=args.profile, force=args.force,
-                   debug=args.debug, username=args.username or environ.get("AWS_STS_USERNAME"),
-                   password=args.password or environ.get("AWS_STS_PASSWORD"),
-                   otp=args.otp.strip() if args.otp else None,
-                   totp_secret=environ.get("AWS_STS_TOTP_SECRET") or None, duration=args.duration, argv=command)
+    return together
 
 
 def main(argv: Sequence[str] | None = None) -> int:

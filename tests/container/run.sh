@@ -26,6 +26,20 @@ pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 info() { echo "----- $*"; }
 die() { echo "FAIL: $*"; echo "container proof: FAILED"; exit 1; }
+# Wait (30 s at most) until a fake server has written its ready file, and stop early if PID (when given) died.
+ready_or_die() {
+    local file=$1 log=$2 pid=${3:-}
+    for _ in $(seq 1 300); do
+        [[ -s "$file" ]] && return 0
+        [[ -z "$pid" ]] || kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    cat "$log"; die "the fakes did not become ready ($file)"
+}
+# A field of a ready file (JSON): strings as they are, anything else as JSON.
+ready_field() {
+    "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(v if isinstance(v, str) else json.dumps(v))' "$1" "$2"
+}
 
 TMP="$(mktemp -d /var/tmp/aws-sts-container.XXXXXX)"
 serve_pid=""
@@ -154,13 +168,8 @@ else
     ready="$TMP/ready.json"
     "$PY" -m tests.fakes.serve --ready-file "$ready" >"$TMP/serve.log" 2>&1 &
     serve_pid=$!
-    for _ in $(seq 1 300); do
-        [[ -s "$ready" ]] && break
-        kill -0 "$serve_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    [[ -s "$ready" ]] || { cat "$TMP/serve.log"; die "fakes did not become ready"; }
-    field() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(v if isinstance(v, str) else json.dumps(v))' "$ready" "$1"; }
+    ready_or_die "$ready" "$TMP/serve.log" "$serve_pid"
+    field() { ready_field "$ready" "$1"; }
     sts_url="$(field sts_endpoint_url)"
     login="$TMP/login"
     mkdir -p "$login"
@@ -319,12 +328,8 @@ else
     tls="$TMP/tls"
     "$PY" -m tests.fakes.serve_tls --dir "$tls" --ready-file "$TMP/ready-tls.json" >"$TMP/serve-tls.log" 2>&1 &
     more_pids+=($!)
-    for _ in $(seq 1 300); do
-        [[ -s "$TMP/ready-tls.json" ]] && break
-        sleep 0.1
-    done
-    [[ -s "$TMP/ready-tls.json" ]] || { cat "$TMP/serve-tls.log"; die "the TLS org, STS and proxy did not start"; }
-    tfield() { "$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))[sys.argv[2]]; print(v if isinstance(v, str) else json.dumps(v))' "$TMP/ready-tls.json" "$1"; }
+    ready_or_die "$TMP/ready-tls.json" "$TMP/serve-tls.log"
+    tfield() { ready_field "$TMP/ready-tls.json" "$1"; }
     proxy_url="$(tfield proxy_url)"
     org_at="$(tfield org_host_port)"
     sts_at="$(tfield sts_host_port)"
