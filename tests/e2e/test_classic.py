@@ -256,7 +256,7 @@ def test_wrong_code_interactive_asks_again(org, sts, home, spawn_cli, login_args
     child = spawn_cli(*login_args(), "--otp", "135791")
     child.expect("Verification code")
     child.sendline("111111")
-    child.expect(r"Okta: ([^\r\n]*)")
+    child.expect(r"Okta: ([^\r\n]*)\r?\n")  # a whole line (a progress line "Okta: ..." is rewritten, never ended)
     # Okta's "Please try again." is not doubled by our own "Try again."
     assert child.match.group(1) == "Your passcode doesn't match our records. Try again."
     child.expect("Verification code")
