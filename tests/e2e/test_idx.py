@@ -10,7 +10,7 @@ import re
 import shutil
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.fakes.okta_org import totp_now
@@ -289,6 +289,9 @@ def test_interstitial_before_the_second_factor_is_skipped(org, sts, home, run_cl
 
 
 @settings(max_examples=12 if THOROUGH else 5, deadline=None, suppress_health_check=list(HealthCheck))
+# Found by CI: gen2 clicked while its view slid in posted, then never drew the next, identical, page.
+@example(before=[], after=["device-assurance-grace-period", "device-assurance-grace-period"], factors="totp",
+         kmsi=False)
 @given(before=st.lists(st.sampled_from(SKIPPABLE), max_size=3), after=st.lists(st.sampled_from(SKIPPABLE), max_size=3),
        factors=st.sampled_from(["totp", "push", "none"]), kmsi=st.booleans())
 def test_any_string_of_interstitials_around_the_second_factor_is_skipped(

@@ -97,16 +97,22 @@ SUBMIT = "#okta-sign-in form [type=submit]"
 SKIP_JS = """() => {
   const root = document.getElementById('okta-sign-in');
   const shown = (el) => el.getClientRects().length > 0;
-  const marked = [...root.querySelectorAll(
-    '[data-se=skip], [data-se=skip-setup], .js-skip, .js-skip-setup, .skip-all')].find(shown);
-  if (marked) { marked.click(); return true; }
-  const typed = 'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=checkbox]), textarea, select';
-  if ([...root.querySelectorAll(typed)].some(shown)) return false;
-  const submit = [...root.querySelectorAll('form [type=submit]')].find(shown);
-  if (submit) { submit.click(); return true; }
-  const buttons = [...root.querySelectorAll('button:not([data-se=cancel])')].filter(shown);
-  if (buttons.length === 1) { buttons[0].click(); return true; }
-  return false;
+  const pick = () => {
+    const marked = [...root.querySelectorAll(
+      '[data-se=skip], [data-se=skip-setup], .js-skip, .js-skip-setup, .skip-all')].find(shown);
+    if (marked) return marked;
+    const typed = 'input:not([type=hidden]):not([type=submit]):not([type=button]):not([type=checkbox]), '
+      + 'textarea, select';
+    if ([...root.querySelectorAll(typed)].some(shown)) return null;
+    const submit = [...root.querySelectorAll('form [type=submit]')].find(shown);
+    if (submit) return submit;
+    const buttons = [...root.querySelectorAll('button:not([data-se=cancel])')].filter(shown);
+    return buttons.length === 1 ? buttons[0] : null;
+  };
+  root.querySelectorAll('[data-aws-sts-skip]').forEach((el) => delete el.dataset.awsStsSkip);
+  const found = pick();
+  if (found) found.dataset.awsStsSkip = '1';
+  return !!found;
 }"""
 STAY = {True: "[data-se=stay-signed-in-btn]", False: "[data-se=do-not-stay-signed-in-btn]"}
 # "Enter a verification code instead" on the email page: gen2 marks it, gen3 draws it as the page's one button
@@ -133,6 +139,7 @@ CHOOSE_JS = """(marks) => {
 }"""
 RESUBMIT_TRIES = 8
 RESUBMIT_WAIT_MS = 400
+SKIP_POST_WAIT_MS = 2000  # after a skip's click (made once the control stands still), the widget posts at once
 
 
 class IdxAnswers:
@@ -231,12 +238,15 @@ def _submit(signin: SignIn, field=None, again: bool = False) -> None:
         return
     for _ in range(RESUBMIT_TRIES):
         try:
-            with signin.page.expect_request(lambda r: IDX_PATH in r.url and r.method == "POST",
-                                          timeout=RESUBMIT_WAIT_MS):
+            with signin.page.expect_request(_posts_to_okta, timeout=RESUBMIT_WAIT_MS):
                 press()
             return
         except PlaywrightTimeout:
             continue
+
+
+def _posts_to_okta(request) -> bool:
+    return IDX_PATH in request.url and request.method == "POST"
 
 
 def _click(signin: SignIn, selector: str) -> None:
@@ -359,12 +369,23 @@ def push_ended(signin: SignIn, page: pages.Page) -> None:
 
 def skip(signin: SignIn, page: pages.Page) -> None:
     """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
-    change-password form whose field is named like the code field."""
+    change-password form whose field is named like the code field. The control is clicked as a user would,
+    once it stands still: the second generation, clicked while its view still slides in, can post and then
+    never draw the next page when that page is drawn like this one (two grace periods in a row). A click it
+    drops is made again until the widget posts to Okta."""
     try:  # looked for on every frame until there: the widget may still be drawing the page
         signin.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
     except PlaywrightTimeout:
         raise signin.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
-                        "unexpected-page", hint=True) from None
+                          "unexpected-page", hint=True) from None
+    for _ in range(RESUBMIT_TRIES):
+        try:
+            with signin.page.expect_request(_posts_to_okta, timeout=SKIP_POST_WAIT_MS):
+                signin.page.locator("#okta-sign-in [data-aws-sts-skip]").first.click()
+            break
+        except PlaywrightTimeout:
+            if not signin.page.evaluate(SKIP_JS):
+                break  # the page moved on
     signin.say(f"Okta: {page.skipped}")
 
 
