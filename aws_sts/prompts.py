@@ -64,7 +64,7 @@ class Prompts:
         STS works; nothing at all when `out` is not a terminal (a pipe, a file, the AWS CLI)."""
         if not self.out.isatty():
             return
-        import shutil
+        import shutil  # here: the fast path (a cache hit, the still-valid skip) never shows progress
 
         width = max(20, shutil.get_terminal_size().columns - 1)
         line = step if len(step) <= width else step[:width - 1] + "…"

@@ -10,8 +10,9 @@ signal N ended it); signals sent to aws-sts are passed on to it (signals.run_chi
 
 The credentials are the ones a `--format process` run for the same command line would answer: from the
 credential_process cache while it holds them for more than 10 minutes (--force signs in anyway), else from a
-sign-in (the stored session first), which is then saved there too. The still-valid skip does not apply: it is
-about the profile, which --exec does not use.
+sign-in (the stored session first) under the cache's lock, which is then saved there too: parallel runs sign
+in once, as parallel credential_process calls do (commands.common.cached_or_issued). The still-valid skip does
+not apply: it is about the profile, which --exec does not use.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from __future__ import annotations
 import errno
 import os
 
-from aws_sts import cache, outputs, signals, store, timefmt
+from aws_sts import cache, outputs, signals, timefmt
 from aws_sts.commands import Request
-from aws_sts.commands.common import issue
+from aws_sts.commands.common import cached_or_issued
 from aws_sts.errors import CommandError
 from aws_sts.prompts import Prompts
 from aws_sts.shown import shown
@@ -37,11 +38,10 @@ def run(request: Request) -> int:
     if creds is not None:
         prompts.say(f"Using the cached credentials (valid until {timefmt.local(creds.expiration)}; "
                     "--force signs in again).")
-    else:
-        result = issue(request, prompts).result
-        _save(request, result, prompts)
-        creds = result.credentials._replace(expiration=result.local_expiration)
-        prompts.say(f"Role: {result.role_arn}, valid until {timefmt.local(creds.expiration)}.")
+    else:  # under the cache's lock, as --format process: parallel runs of one command line sign in once
+        creds, result = cached_or_issued(request, prompts)
+        role = f"Role: {result.role_arn}, valid" if result else "Another aws-sts signed in meanwhile: credentials"
+        prompts.say(f"{role} until {timefmt.local(creds.expiration)}.")
     env = child_environment(os.environ, creds, config.region)
     try:
         return signals.run_child(path, request.argv, env)
@@ -80,12 +80,3 @@ def _cannot_start(name: str, exc: OSError) -> CommandError:
     reason = exc.strerror or type(exc).__name__
     return CommandError(f"{shown(name)}: cannot run it: {reason}",
                         NOT_FOUND if exc.errno == errno.ENOENT else CANNOT_RUN)
-
-
-def _save(request: Request, result, prompts: Prompts) -> None:
-    """Into the credential_process cache, for the next --exec or --format process of this command line."""
-    try:
-        cache.save(request.config, request.account, request.role, result.credentials, result.role_arn,
-                   result.issued_at, result.lifetime)
-    except (OSError, store.StoreError) as exc:  # the credentials are good: not caching them is worth a warning
-        prompts.say(f"aws-sts: warning: could not cache the credentials ({exc}); the next run signs in again.")

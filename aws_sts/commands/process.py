@@ -11,49 +11,20 @@ config's timeoutSeconds, since the lock is held meanwhile.
 
 from __future__ import annotations
 
-import time
-
-from aws_sts import cache, last_failure, outputs
+from aws_sts import outputs
 from aws_sts.commands import Request
-from aws_sts.commands.common import issue
-from aws_sts.errors import EXIT_OK, AwsStsError, NoTtyError
+from aws_sts.commands.common import cached_or_issued
+from aws_sts.errors import EXIT_OK
 from aws_sts.prompts import Prompts
 
 
 def run(request: Request) -> int:
-    config, account = request.config, request.account
-    key = cache.key_of(config, account, request.role)
-    entry = cache.path_of(key)
-    waited_since = time.time()
-    with cache.refreshing(config, account, request.role, wait_seconds=max(300.0, 2 * config.timeout_seconds)) as fresh:
-        if fresh and not request.force:  # another caller signed in while this one waited
-            return answer(fresh)
-        prompts = Prompts.on_terminal(time_limit=config.timeout_seconds)
-        user = f" as {request.username}" if request.username else ""
-        prompts.intro = (f"aws-sts (credential_process{f' --role {request.role}' if request.role else ''}): "
-                         f"signing in to {account.idp_entry_url}{user}")
-        failed = None if request.force else last_failure.recall(entry, key, waited_since=waited_since,
-                                                                 can_ask=prompts.interactive)
-        if failed is not None:
-            raise failed
-        try:
-            result = issue(request, prompts).result
-        except NoTtyError as exc:
-            named = f" --role {request.role}" if request.role else ""
-            error = AwsStsError(f"{exc}\nAs a credential_process there is no terminal to ask on: run "
-                                f"`aws-sts{named}` once in a terminal; its stored sign-in then serves these calls.")
-            last_failure.remember(entry, key, error)
-            raise error from None
-        except AwsStsError as exc:
-            last_failure.remember(entry, key, exc)
-            raise
-        cache.save(config, account, request.role, result.credentials, result.role_arn, result.issued_at,
-                   result.lifetime)
-        last_failure.forget(entry)
-    # The AWS CLI judges Expiration by this machine's clock: say it in its terms.
-    return answer(result.credentials._replace(expiration=result.local_expiration))
-
-
-def answer(credentials) -> int:
+    prompts = Prompts.on_terminal(time_limit=request.config.timeout_seconds)
+    user = f" as {request.username}" if request.username else ""
+    named = f" --role {request.role}" if request.role else ""
+    prompts.intro = f"aws-sts (credential_process{named}): signing in to {request.account.idp_entry_url}{user}"
+    credentials, _ = cached_or_issued(request, prompts, no_terminal=(
+        f"As a credential_process there is no terminal to ask on: run `aws-sts{named}` once in a terminal; its "
+        "stored sign-in then serves these calls."))
     print(outputs.process_json(credentials))
     return EXIT_OK

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -67,6 +68,20 @@ def test_exec_passes_the_exit_code_and_the_environment_and_the_cache_serves_the_
     assert_ok(second)  # the same keys, from the credential_process cache: neither the IdP nor STS asked
     assert "cached credentials" in second.stderr
     assert len(saml_calls(sts)) == 1 and org.requests == []
+
+
+def test_parallel_exec_runs_sign_in_once(org, sts, home, run_cli, login_args, cli_env):
+    """Four --exec runs of one command line at once, no cached keys: one signs in under the cache's lock, the
+    others wait and run with the same keys (as parallel credential_process calls do)."""
+    assert_ok(run_cli(*login_args(), "--otp", code(org)))  # the stored session the runs then use
+    before = len(saml_calls(sts))
+    command = [AWS_STS, "--role", "Developer", "--exec", "--", "sh", "-c", 'printf %s "$AWS_ACCESS_KEY_ID"']
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: subprocess.run(command, env=cli_env, cwd=home, stdin=subprocess.DEVNULL,
+                                                      capture_output=True, text=True, timeout=120), range(4)))
+    assert [r.returncode for r in runs] == [0] * 4, [r.stderr for r in runs]
+    assert len({r.stdout for r in runs}) == 1 and runs[0].stdout in sts.sessions
+    assert len(saml_calls(sts)) == before + 1, "a sign-in per run"
 
 
 def start_exec(login_args, org, cli_env, home, *command: str) -> subprocess.Popen:

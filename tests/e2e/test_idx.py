@@ -288,11 +288,33 @@ def test_interstitial_before_the_second_factor_is_skipped(org, sts, home, run_cl
     assert "Okta: " in result.stderr and SKIP_LINES[page] in result.stderr, result.stderr
 
 
-# Two device-assurance grace periods in a row are left out: the second-generation widget in the bare-Debian
-# container posts the first and then stays "saving" without drawing the second (identical) one, a stall aws-sts
-# cannot see past yet (an org's device-assurance policy shows its reminder once per sign-in). Open: see the note.
-INTERSTITIALS = st.lists(st.sampled_from(SKIPPABLE), max_size=3).filter(
-    lambda pages: not any(a == b == "device-assurance-grace-period" for a, b in zip(pages, pages[1:])))
+INTERSTITIALS = st.lists(st.sampled_from(SKIPPABLE), max_size=3)
+
+
+@pytest.mark.parametrize("page", SKIPPABLE)
+def test_the_same_interstitial_twice_in_a_row_is_skipped_twice(org, sts, home, run_cli, login_args, page):
+    oie(org, factors="none", oie_before_mfa=[page, page])
+    result = run_cli(*login_args())
+    signed_in(result, home, org)
+    assert [e for e in org.events if e.startswith("idx:skip:")] == [f"idx:skip:{page}"] * 2, org.events
+    assert result.stderr.count("Okta: ") == 2, result.stderr
+    nothing_filled_on_interstitials(org)
+
+
+def test_okta_answering_the_skip_with_the_same_page_again(org, sts, home, run_cli, login_args, widget):
+    """An answer identical to the one before is not drawn by the second-generation widget (its
+    AppState.shouldReRenderView: "the pipeline did not proceed"): it stays "saving" on the page already
+    skipped, as it would for a user. A clear error within seconds, not a wait for the timeout; the third
+    generation draws it again, and it is skipped again."""
+    oie(org, factors="none", oie_before_mfa=["device-assurance-grace-period"] * 2, oie_same_reminder=True)
+    result = run_cli(*login_args(), timeout=60)
+    if widget == "gen3":
+        signed_in(result, home, org)
+        assert org.events.count("idx:skip:device-assurance-grace-period") == 2, org.events
+        return
+    assert_failed(result, 1, "Okta answered the skip with the same page again", "Finish signing in in a browser")
+    assert org.events.count("idx:skip:device-assurance-grace-period") == 1, org.events
+    assert not (home / ".aws" / "credentials").exists()
 
 
 @settings(max_examples=12 if THOROUGH else 5, deadline=None, suppress_health_check=list(HealthCheck))

@@ -71,6 +71,9 @@ Scenario knobs (``Scenario`` fields; these are the Identity Engine ones):
         Any other form posted while an interstitial is current (change the password, pick an authenticator to
         set up, create the passkey, unlock...) is answered 400 with a message and changes nothing (introspect,
         cancel and polls are no forms).
+    oie_same_reminder: bool = False        every "device-assurance-grace-period" of a sign-in is the same answer
+        (one policy's reminder, again: the second-generation widget does not draw an answer identical to the
+        one before); else the n-th in a row is another policy's, ending n - 1 days later
     oie_terminal: str | None = None        Okta's terminal answer given instead of the next page after the step
     oie_terminal_after: str = "password"   "identify" (the answer to the identify post, before any password is
         checked), "password" (the answer to the right password), "mfa" (the answer to the verified second factor;
@@ -193,8 +196,8 @@ DEVICE_COOKIE_MAX_AGE = 400 * 24 * 3600
 PROBE_PORTS = 4  # as many loopback ports as Okta Verify's usual list
 
 
-def _expires(minutes: int = 10) -> str:
-    t = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=minutes)
+def _expires(minutes: int = 10, since: dt.datetime | None = None) -> str:
+    t = (since or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(minutes=minutes)
     return t.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
@@ -342,7 +345,8 @@ class IdxApi:
         token = "02" + secrets.token_urlsafe(30)
         txn = {"token": token, "from_uri": from_uri, "username": None, "view": "identify", "current": None,
                "push": None, "polls": 0, "success": False, "sid": None, "steps": None, "interstitial": None,
-               "terminal": None, "kmsi": None, "remembered": False, **fields}
+               "terminal": None, "kmsi": None, "remembered": False, "shown": [],
+               "started": dt.datetime.now(dt.timezone.utc).replace(microsecond=0), **fields}
         with self._lock:
             self._txns[token] = txn
         return txn
@@ -475,6 +479,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
             step, *args = steps.pop(0)
             if step == "interstitial":
                 txn["view"], txn["interstitial"] = "interstitial", args[0]
+                txn["shown"].append(args[0])
                 self.org.record(f"idx:interstitial:{args[0]}")
                 return self._send(req, 200, self._view(txn))
             if step == "mfa":
@@ -852,7 +857,7 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
             settings["daysToExpiry"] = days_to_expiry
         return settings
 
-    def _enroll_catalogue(self, grace: bool) -> tuple[list, list]:
+    def _enroll_catalogue(self, txn, grace: bool) -> tuple[list, list]:
         """What select-authenticator-enroll offers: (authenticators, options) for those the user has not set up
         among Phone and Security Key or Biometric (the latter when the user has both)."""
         enrolled = {a["key"] for a, _ in self.options()}
@@ -870,7 +875,8 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
                 entry["methods"] = [{"type": "webauthn"}]
                 fields.append({"name": "methodType", "required": False, "value": "webauthn", "mutable": False})
             if grace:
-                entry["gracePeriod"] = {"type": "BY_DATE_TIME", "expiry": _expires(14 * 24 * 60)}
+                entry["gracePeriod"] = {"type": "BY_DATE_TIME", "expiry": _expires(14 * 24 * 60,
+                                                                                    since=txn["started"])}
             authenticators.append(entry)
             options.append({"label": auth["displayName"], "value": {"form": {"value": fields}},
                             "relatesTo": f"$.authenticators.value[{index}]"})
@@ -925,13 +931,16 @@ signIn.renderEl({el: '#okta-login-container'}, function (res) {}, function (err)
                 "type": "security_key", "key": "webauthn", "id": WEBAUTHN["id"], "displayName": "Passkeys",
                 "methods": [{"type": "webauthn"}]}}
         elif name in ("enroll-optional", "enroll-required", "enroll-grace-period"):
-            authenticators, options = self._enroll_catalogue(grace=name == "enroll-grace-period")
+            authenticators, options = self._enroll_catalogue(txn, grace=name == "enroll-grace-period")
             remediation.append(self._form(txn, "select-authenticator-enroll", "/idp/idx/credential/enroll", [
                 {"name": "authenticator", "type": "object", "required": True, "options": options}]))
             base["authenticators"] = {"type": "array", "value": authenticators}
             base["authenticatorEnrollments"] = {"type": "array", "value": [password_enrollment]}
         elif name == "device-assurance-grace-period":
-            due = _expires(7 * 24 * 60)
+            # a grace period ends at a set time, the same in every answer; a second reminder in a row is
+            # another policy's, which ends a day later (oie_same_reminder: the same answer again)
+            again = 1 if self.s.oie_same_reminder else txn["shown"].count(name)
+            due = _expires(24 * 60 * (6 + again), since=txn["started"])
             # its one form posts to /idp/idx/skip: the widget's button goes on (as in Okta's mock
             # device-assurance-grace-period-one-option)
             remediation.append(self._form(txn, "device-assurance-grace-period", "/idp/idx/skip", []))

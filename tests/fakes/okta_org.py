@@ -194,6 +194,8 @@ class Scenario:
                                           # "passkey-promotion", "enroll-optional", "enroll-grace-period",
                                           # "device-assurance-grace-period") and okta_idx.NOT_SKIPPABLE
                                           # ("password-expired", "enroll-required", "unlock-account")
+    oie_same_reminder: bool = False       # every device-assurance reminder of a sign-in is the same answer (one
+                                          # policy's, again); else a second one in a row is another policy's
     oie_terminal: str | None = None       # Okta's terminal answer instead of the next page: "not-assigned" (400)
                                           # | "access-denied" (403) | "session-expired" (401) | "rate-limited" (429)
     oie_terminal_after: str = "password"  # the answer to which step: "identify" | "password" | "mfa"

@@ -139,7 +139,7 @@ CHOOSE_JS = """(marks) => {
 }"""
 RESUBMIT_TRIES = 8
 RESUBMIT_WAIT_MS = 400
-SKIP_POST_WAIT_MS = 2000  # after a skip's click (made once the control stands still), the widget posts at once
+SKIP_POST_WAIT_MS = 2000  # a skip control stands still and is enabled, and its click posts, within this
 
 
 class IdxAnswers:
@@ -370,22 +370,26 @@ def push_ended(signin: SignIn, page: pages.Page) -> None:
 def skip(signin: SignIn, page: pages.Page) -> None:
     """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
     change-password form whose field is named like the code field. The control is clicked as a user would,
-    once it stands still: the second generation, clicked while its view still slides in, can post and then
-    never draw the next page when that page is drawn like this one (two grace periods in a row). A click it
-    drops is made again until the widget posts to Okta."""
+    once it stands still and is enabled; a click the widget drops is made again until it posts to Okta."""
     try:  # looked for on every frame until there: the widget may still be drawing the page
         signin.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
     except PlaywrightTimeout:
         raise signin.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
                           "unexpected-page", hint=True) from None
+    control = signin.page.locator("#okta-sign-in [data-aws-sts-skip]").first
     for _ in range(RESUBMIT_TRIES):
         try:
             with signin.page.expect_request(_posts_to_okta, timeout=SKIP_POST_WAIT_MS):
-                signin.page.locator("#okta-sign-in [data-aws-sts-skip]").first.click()
+                control.click(timeout=SKIP_POST_WAIT_MS)
             break
         except PlaywrightTimeout:
             if not signin.page.evaluate(SKIP_JS):
                 break  # the page moved on
+            if control.is_disabled():  # still "saving" the skip before: Okta's answer came, the widget kept it
+                raise signin.fail(
+                    f"Okta answered the skip with the same page again ({page.skipped.split(' — ')[0]}), and its "
+                    "sign-in widget does not draw a page twice in a row.\nFinish signing in in a browser; if Okta "
+                    "keeps showing that page, ask your Okta administrator about it.", "unexpected-page") from None
     signin.say(f"Okta: {page.skipped}")
 
 
