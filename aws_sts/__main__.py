@@ -8,6 +8,6 @@ if sys.argv[1:] in (["-v"], ["--version"]):
     print(f"aws-sts {__version__}")
     raise SystemExit(0)
 
-from aws_sts.cli import main  # noqa: E402
+from aws_sts.cli import leave, main  # noqa: E402
 
-raise SystemExit(main())
+leave(main())

@@ -42,13 +42,14 @@ BIN = Path(sys.executable).parent
 AWS_STS = shutil.which("aws-sts", path=str(BIN)) or "aws-sts"
 
 
-def timed(command, env=None) -> float:
+def timed(command, env=None, quiet: bool = False) -> float:
     start = time.perf_counter()
     done = subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                           stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode:
-        print(done.stderr, file=sys.stderr, end="")
+        if not quiet:
+            print(done.stderr, file=sys.stderr, end="")
         raise subprocess.CalledProcessError(done.returncode, command)
     return elapsed
 
@@ -61,7 +62,8 @@ def median_of(runs: int, command, env=None, warmup: int = 1) -> float:
 
 def run_times(engine: str, runs: int) -> dict:
     """Medians of a fresh sign-in, a run served by the stored session and a still-valid skip, on one org."""
-    times: dict = {"fresh": [], "bare": [], "stored": [], "skip": [], "process": [], "all_roles": []}
+    times: dict = {"fresh": [], "bare": [], "bare_failed": [], "stored": [], "skip": [], "process": [],
+                   "all_roles": []}
     kind, _, widget = engine.partition("-")
     with running(kind, widget=widget or "gen2") as (org, sts), tempfile.TemporaryDirectory() as home:
         info = describe(org, sts)
@@ -77,9 +79,18 @@ def run_times(engine: str, runs: int) -> dict:
                           "--otp", totp_now(info["totp_secret"]), "--role", "Developer", "--force"], env)
 
         def bare() -> float:
-            org.reset()
-            return timed([sys.executable, str(ROOT / "benchmarks" / "bare_playwright.py"), info["idp_entry_url"],
-                          info["username"], info["password"], totp_now(info["totp_secret"]), kind], env)
+            """The yardstick has no error handling: the second-generation widget sometimes drops its Enter
+            (pressed while the view slides in), and it then waits 30 s for a page that never comes. Such a
+            run is made again, and counted, not timed."""
+            for _ in range(3):
+                org.reset()
+                try:
+                    return timed([sys.executable, str(ROOT / "benchmarks" / "bare_playwright.py"),
+                                  info["idp_entry_url"], info["username"], info["password"],
+                                  totp_now(info["totp_secret"]), kind], env, quiet=True)
+                except subprocess.CalledProcessError:
+                    times["bare_failed"].append(1)
+            raise SystemExit("the bare Playwright script failed three times in a row")
 
         for i in range(runs + 1):  # the first run of each kind warms the page cache; interleaved: same load
             elapsed = bare()
@@ -114,7 +125,9 @@ def run_times(engine: str, runs: int) -> dict:
                                  "--otp", totp_now(info["totp_secret"]), "--all-roles"], env)
                 if i:
                     times["all_roles"].append(elapsed)
-    return {kind: statistics.median(values) for kind, values in times.items() if values}
+    medians = {kind: statistics.median(values) for kind, values in times.items() if values}
+    medians["bare_failed"] = len(times["bare_failed"])
+    return medians
 
 
 def generic_times(runs: int) -> dict:
@@ -195,7 +208,8 @@ def main() -> None:
                   "(budget <= 2.5 s)")
         if "bare" in medians:
             print(f"{engine:<8} bare Playwright, same sign-in   median {medians['bare']:7.2f} s    "
-                  f"aws-sts / bare {medians['fresh'] / medians['bare']:.2f}")
+                  f"aws-sts / bare {medians['fresh'] / medians['bare']:.2f}"
+                  + (f"  ({medians['bare_failed']} bare runs failed, made again)" if medians["bare_failed"] else ""))
 
 
 if __name__ == "__main__":

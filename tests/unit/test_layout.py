@@ -88,3 +88,30 @@ def test_the_fast_paths_import_nothing_heavy():
     assert not modules & (HEAVY - {"argparse", "aws_sts.cli", "aws_sts.config"})
     assert not {m for m in modules if m.startswith(("aws_sts.providers.", "aws_sts.commands."))} - {
         "aws_sts.providers.origin"}
+
+
+LEAVE = """
+import sys
+{heavy}
+from aws_sts.cli import leave
+import atexit
+atexit.register(lambda: sys.stderr.write("tear-down ran\\n"))
+print("answer", end="")
+sys.stderr.write("status")
+leave(3)
+"""
+
+
+def test_leave_skips_the_tear_down_only_after_heavy_imports_and_loses_no_output():
+    """cli.leave: after a run that loaded Playwright or boto3, os._exit with stdout and stderr flushed (the
+    tear-down collects their modules for ~0.1 s); the fast path exits as usual."""
+    def run(heavy: str):
+        return subprocess.run([sys.executable, "-c", LEAVE.format(heavy=heavy)], cwd=PACKAGE.parent,
+                              capture_output=True, text=True, timeout=60)
+
+    fast = run("")
+    assert (fast.returncode, fast.stdout) == (3, "answer") and "tear-down ran" in fast.stderr
+    for heavy in ("import botocore", "import playwright.sync_api"):
+        done = run(heavy)
+        assert (done.returncode, done.stdout, done.stderr) == (3, "answer", "status"), heavy
+

@@ -114,6 +114,10 @@ SKIP_JS = """() => {
   if (found) found.dataset.awsStsSkip = '1';
   return !!found;
 }"""
+CHECKBOX_JS = """([name, checked]) => {
+  const box = document.querySelector(`#okta-sign-in input[type=checkbox][name="${name}"]`);
+  if (box && box.checked !== checked) box.click();
+}"""
 STAY = {True: "[data-se=stay-signed-in-btn]", False: "[data-se=do-not-stay-signed-in-btn]"}
 # "Enter a verification code instead" on the email page: gen2 marks it, gen3 draws it as the page's one button
 # besides "Back to sign in".
@@ -254,10 +258,9 @@ def _click(signin: SignIn, selector: str) -> None:
 
 
 def _set_checkbox(signin: SignIn, name: str, checked: bool) -> None:
-    """Both generations draw their own checkbox over the input; a click on the input itself toggles it."""
-    box = signin.page.locator(f"#okta-sign-in input[type=checkbox][name={name}]")
-    if box.count() and box.first.is_checked() != checked:
-        box.first.evaluate("(el) => el.click()")
+    """Both generations draw their own checkbox over the input; a click on the input itself toggles it. One
+    round trip: the third generation's page answers each one slowly while it renders."""
+    signin.page.evaluate(CHECKBOX_JS, [name, checked])
 
 
 # -- sign-in: identifier and password on one page, or identifier first ----------------------------------------
