@@ -112,6 +112,16 @@ def test_a_form_with_a_field_it_is_not_sure_of_is_never_filled(plain, sts, home,
     assert PASSWORD not in html and PASSWORD not in err and USERNAME in err  # the username is not a secret
 
 
+def test_a_page_with_two_sign_in_forms_is_a_page_it_does_not_know(plain, sts, home, run_cli):
+    """Not sure which form is meant, aws-sts fills neither: the page is one it cannot answer, said once it
+    stayed put for the unknown-page rule's two seconds, not a wait for the next page until the timeout."""
+    plain.reset(["login-twice"])
+    result = run_cli(*LOGIN)
+    err = assert_failed(result, 1, 'a page titled "Sign in"', "cannot answer")
+    assert "Timed out" not in err
+    assert plain.events == []  # nothing was typed or sent
+
+
 def test_an_unknown_page_headless_ends_with_artifacts_and_no_secret(plain, sts, home, run_cli):
     plain.reset(["login", "consent"])
     result = run_cli(*LOGIN)  # no DISPLAY in the tests' environment

@@ -5,6 +5,7 @@ the other shapes a sign-in takes at other IdPs, each page built the way such IdP
 
     "login"       username and password on one form (label "Email address", button "Sign in")
     "login-extra" the same with a third field ("Domain"): a form aws-sts is not sure of, so never fills
+    "login-twice" two sign-in forms ("Employees", "Partners"): not sure which one is meant, so neither is filled
     "identifier"  the username alone ("loginfmt", type email, button "Next"), as Entra ID and Google do
     "password"    the password alone, the username shown as text
     "code"        a one-time code, server-rendered (autocomplete="one-time-code"); a wrong one renders the
@@ -63,6 +64,16 @@ FORMS = {
   <label for="domain">Domain</label> <input id="domain" name="domain" type="text">
   <button type="submit">Sign in</button>
 </form>""",
+    "login-twice": """<h2>Employees</h2><form method="post" action="/sso">
+  <label for="user">Username</label> <input id="user" name="username" type="text">
+  <label for="pw">Password</label> <input id="pw" name="password" type="password">
+  <button type="submit">Sign in</button>
+</form>
+<h2>Partners</h2><form method="post" action="/sso">
+  <label for="puser">Partner ID</label> <input id="puser" name="username" type="text">
+  <label for="ppw">Password</label> <input id="ppw" name="password" type="password">
+  <button type="submit">Sign in</button>
+</form>""",
     "identifier": """<form method="post" action="/sso">
   <input name="loginfmt" type="email" placeholder="Email, phone, or Skype" aria-label="Sign-in name">
   <input type="button" value="Back" onclick="history.back()"> <input type="submit" value="Next">
@@ -99,7 +110,8 @@ document.getElementById('verify').addEventListener('click', async () => {
   <button type="submit" name="consent" value="deny">Deny</button>
 </form>""",
 }
-TITLES = {"login": "Sign in", "login-extra": "Sign in", "identifier": "Sign in", "password": "Enter password",
+TITLES = {"login": "Sign in", "login-extra": "Sign in", "login-twice": "Sign in", "identifier": "Sign in",
+          "password": "Enter password",
           "code": "Verify your identity",
           "code-inline": "Verify your identity", "consent": "Allow access?"}
 
@@ -209,7 +221,7 @@ class PlainIdp(LoopbackServer):
     def _answer(self, txn: dict, form: dict) -> str:
         """Check what the current step's form sent: '' and the next step, or the error to show."""
         step, s = self.steps[txn["step"]], self.scenario
-        if step in ("login", "login-extra"):
+        if step in ("login", "login-extra", "login-twice"):
             ok = form.get("username") == s.username and form.get("password") == s.password
             txn["username"] = form.get("username")
             error = "Incorrect username or password."
