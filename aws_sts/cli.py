@@ -189,7 +189,7 @@ def _refuse_what_cannot_go_together(parser: argparse.ArgumentParser, args, comma
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in split_command(argv)[0]  # not the --debug of a command run by --exec
+    debug = _debug(argv)
     signals.stop_on_signals()
     request = None
     try:
@@ -228,9 +228,9 @@ def leave(code: int) -> None:
     """End the process with `code` (never returns). After a run that loaded Playwright or boto3, without the
     interpreter's tear-down: collecting their modules costs ~0.1 s (a tenth of a fresh sign-in), and everything
     the run opened is closed by then (the browser, the driver, locks and files all end in `with` blocks). The
-    fast path never loads them and exits as usual; so does a run whose stdout cannot be flushed (a closed
-    pipe)."""
-    if "playwright" in sys.modules or "botocore" in sys.modules:
+    fast path never loads them and exits as usual; so do --debug (what the tear-down logs is shown there) and a
+    run whose stdout cannot be flushed (a closed pipe)."""
+    if ("playwright" in sys.modules or "botocore" in sys.modules) and not _debug(sys.argv[1:]):
         try:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -238,6 +238,10 @@ def leave(code: int) -> None:
             sys.exit(code)
         os._exit(code)
     sys.exit(code)
+
+
+def _debug(argv: Sequence[str]) -> bool:
+    return "--debug" in split_command(argv)[0]  # not the --debug of a command run by --exec
 
 
 def _silence_asyncio() -> None:

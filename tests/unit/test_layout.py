@@ -104,9 +104,9 @@ leave(3)
 
 def test_leave_skips_the_tear_down_only_after_heavy_imports_and_loses_no_output():
     """cli.leave: after a run that loaded Playwright or boto3, os._exit with stdout and stderr flushed (the
-    tear-down collects their modules for ~0.1 s); the fast path exits as usual."""
-    def run(heavy: str):
-        return subprocess.run([sys.executable, "-c", LEAVE.format(heavy=heavy)], cwd=PACKAGE.parent,
+    tear-down collects their modules for ~0.1 s); the fast path and --debug exit as usual."""
+    def run(heavy: str, *args: str):
+        return subprocess.run([sys.executable, "-c", LEAVE.format(heavy=heavy), *args], cwd=PACKAGE.parent,
                               capture_output=True, text=True, timeout=60)
 
     fast = run("")
@@ -114,4 +114,6 @@ def test_leave_skips_the_tear_down_only_after_heavy_imports_and_loses_no_output(
     for heavy in ("import botocore", "import playwright.sync_api"):
         done = run(heavy)
         assert (done.returncode, done.stdout, done.stderr) == (3, "answer", "status"), heavy
+    debug = run("import botocore", "--debug")  # --debug: the whole tear-down, and what it may log
+    assert (debug.returncode, debug.stdout) == (3, "answer") and "tear-down ran" in debug.stderr
 
