@@ -32,7 +32,8 @@ NOT_FOUND, CANNOT_RUN = 127, 126  # a shell's exit codes for these
 
 
 def run(request: Request) -> int:
-    config, account, prompts = request.config, request.account, Prompts()
+    config, account = request.config, request.account
+    prompts = Prompts(time_limit=config.timeout_seconds)  # its questions hold the cache's lock: they must end
     path = find_program(request.argv[0], os.environ.get("PATH", os.defpath))  # before anyone signs in
     creds = None if request.force else cache.lookup(config, account, request.role)
     if creds is not None:
