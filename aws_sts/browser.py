@@ -210,16 +210,27 @@ def _quiet_stderr(quiet: bool) -> Iterator[None]:
     if not quiet:
         yield
         return
+    with output_to_devnull(2):
+        yield
+
+
+@contextmanager
+def output_to_devnull(*fds: int) -> Iterator[None]:
+    """These file descriptors (1: stdout, 2: stderr) on /dev/null meanwhile, for a program started meanwhile
+    that inherits them; Python's own buffers are flushed first."""
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = [os.dup(fd) for fd in fds]
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(devnull, 2)
+        for fd in fds:
+            os.dup2(devnull, fd)
         yield
     finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+        for fd, copy in zip(fds, saved):
+            os.dup2(copy, fd)
+        for fd in (*saved, devnull):
+            os.close(fd)
 
 
 def driver_failure(exc: BaseException) -> str:

@@ -160,7 +160,6 @@ def parse(argv: Sequence[str], environ=os.environ) -> Request:
                    totp_secret=environ.get("AWS_STS_TOTP_SECRET") or None, duration=args.duration, argv=command)
 
 
-
 def _refuse_what_cannot_go_together(parser: argparse.ArgumentParser, args, command: tuple) -> list:
     """Usage errors (exit 2) for options that cannot be used together or values that cannot work; returns the
     command flags given (--logout, --list-roles, --all-roles, --exec, --console: at most one)."""
@@ -182,8 +181,9 @@ def _refuse_what_cannot_go_together(parser: argparse.ArgumentParser, args, comma
     if command and not args.exec:
         parser.error(f"a command after -- ({shown(command[0])}) is run only with --exec: "
                      "aws-sts --exec -- COMMAND [ARGS...]")
-    if args.region is not None and config.region_problem(args.region):
-        parser.error(f"--region {config.region_problem(args.region)}")
+    wrong_region = args.region is not None and config.region_problem(args.region)
+    if wrong_region:
+        parser.error(f"--region {wrong_region}")
     return together
 
 

@@ -175,8 +175,9 @@ def _parse(data: dict, path: Path, environ, fail, unknown: list) -> Config:
     if output_format is not None and output_format not in OUTPUT_FORMATS:
         raise fail("outputFormat", f"must be one of {', '.join(OUTPUT_FORMATS)}, got {shown(output_format)}")
     region = get_str("region", MAX_REGION)
-    if region is not None and region_problem(region):
-        raise fail("region", region_problem(region))
+    wrong_region = region is not None and region_problem(region)
+    if wrong_region:
+        raise fail("region", wrong_region)
     browser_path = get_str("browserPath", MAX_PATH)
     aws_config_path = get_str("awsConfigPath", MAX_PATH, default=DEFAULT_AWS_CONFIG_PATH)
     if aws_config_path.endswith("/"):

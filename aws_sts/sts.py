@@ -130,18 +130,15 @@ def _new_client(region: Optional[str], credentials: Optional[TemporaryCredential
     endpoint = os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or ""
     if is_loopback(urlsplit(endpoint).hostname or ""):
         options = options.merge(Config(proxies={}))  # {}, not None: None means "from the environment"
+    keys = {}
     if credentials is None:
         options = options.merge(Config(signature_version=UNSIGNED))  # AssumeRoleWithSAML is not signed
-        return _session().client("sts", region_name=region or "us-east-1", config=options, verify=ca_bundle())
-    return _session().client(
-        "sts",
-        region_name=region or "us-east-1",
-        config=options,
-        verify=ca_bundle(),  # AWS_STS_CA_BUNDLE or AWS_CA_BUNDLE; None: botocore's own (AWS_CA_BUNDLE, config)
-        aws_access_key_id=credentials.access_key_id,
-        aws_secret_access_key=credentials.secret_access_key,
-        aws_session_token=credentials.session_token,
-    )
+    else:
+        keys = {"aws_access_key_id": credentials.access_key_id,
+                "aws_secret_access_key": credentials.secret_access_key,
+                "aws_session_token": credentials.session_token}
+    # verify: AWS_STS_CA_BUNDLE or AWS_CA_BUNDLE; None: botocore's own (AWS_CA_BUNDLE, its config)
+    return _session().client("sts", region_name=region or "us-east-1", config=options, verify=ca_bundle(), **keys)
 
 
 def _client_or_error(region, credentials, timeout):

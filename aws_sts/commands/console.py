@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import sys
-from contextlib import contextmanager
 
 from aws_sts import federation, target
-from aws_sts.browser import has_display
+from aws_sts.browser import has_display, output_to_devnull
 from aws_sts.commands import Request
 from aws_sts.commands.common import issue
 from aws_sts.errors import EXIT_OK
@@ -63,22 +62,6 @@ def open_quietly(url: str) -> bool:
         return False
     if getattr(browser, "name", "") in TERMINAL_BROWSERS:
         return False
-    with _output_to_devnull():
+    with output_to_devnull(1, 2):
         return bool(browser.open(url))
 
-
-@contextmanager
-def _output_to_devnull():
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = [os.dup(1), os.dup(2)]
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved[0], 1)
-        os.dup2(saved[1], 2)
-        for fd in (*saved, devnull):
-            os.close(fd)

@@ -374,10 +374,11 @@ def skip(signin: SignIn, page: pages.Page) -> None:
     """An interstitial that offers a skip is skipped, never filled: the password expiry warning carries a
     change-password form whose field is named like the code field. The control is clicked as a user would,
     once it stands still and is enabled; a click the widget drops is made again until it posts to Okta."""
+    what = page.skipped.split(" — ")[0]  # what Okta says, without what aws-sts did
     try:  # looked for on every frame until there: the widget may still be drawing the page
         signin.page.wait_for_function(SKIP_JS, timeout=ACTION_TIMEOUT_MS)
     except PlaywrightTimeout:
-        raise signin.fail(f"Okta {page.skipped.split(' — ')[0]}, and aws-sts could not find how to skip it.",
+        raise signin.fail(f"Okta {what}, and aws-sts could not find how to skip it.",
                           "unexpected-page", hint=True) from None
     control = signin.page.locator("#okta-sign-in [data-aws-sts-skip]").first
     for _ in range(RESUBMIT_TRIES):
@@ -390,7 +391,7 @@ def skip(signin: SignIn, page: pages.Page) -> None:
                 break  # the page moved on
             if control.is_disabled():  # still "saving" the skip before: Okta's answer came, the widget kept it
                 raise signin.fail(
-                    f"Okta answered the skip with the same page again ({page.skipped.split(' — ')[0]}), and its "
+                    f"Okta answered the skip with the same page again ({what}), and its "
                     "sign-in widget does not draw a page twice in a row.\nFinish signing in in a browser; if Okta "
                     "keeps showing that page, ask your Okta administrator about it.", "unexpected-page") from None
     signin.say(f"Okta: {page.skipped}")
